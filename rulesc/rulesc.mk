@@ -1,0 +1,53 @@
+# rulesc: flex + bison compiler from rules/*.rule to gen/.
+
+RULESC      := $(BUILD)/rulesc/rulesc
+RULESC_SRCS := rulesc/main.c rulesc/sema.c rulesc/codegen.c rulesc/diag.c \
+	       rulesc/isa.c rulesc/listing.c
+RULESC_GEN  := $(BUILD)/rulesc/parser.c $(BUILD)/rulesc/lexer.c \
+	       $(BUILD)/rulesc/insn_enc_text.c
+RULESC_CFLAGS := -std=gnu99 -O2 -g -Wall -Wno-unused-function \
+		 -Irulesc -I$(BUILD)/rulesc $(filter -fsanitize%,$(CFLAGS))
+GEN_FILES   := gen/abt_types.h gen/abt_insn.h gen/abt_gen.h gen/abt_decode.c \
+	       gen/abt_emit.c gen/abt_emulate.c gen/abt_tables.c
+
+$(BUILD)/rulesc/parser.c $(BUILD)/rulesc/parser.h: rulesc/parser.y
+	@mkdir -p $(BUILD)/rulesc
+	bison -Wall -Wno-other --defines=$(BUILD)/rulesc/parser.h \
+		-o $(BUILD)/rulesc/parser.c $<
+
+$(BUILD)/rulesc/lexer.c: rulesc/lexer.l $(BUILD)/rulesc/parser.h
+	@mkdir -p $(BUILD)/rulesc
+	flex -o $@ $<
+
+# The encoders are one text: rulesc compiles them in (listings) and copies
+# them into gen/abt_insn.h.
+$(BUILD)/rulesc/insn_enc_text.c: rulesc/insn_enc.h
+	@mkdir -p $(BUILD)/rulesc
+	{ echo 'const char insn_enc_text[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+$(RULESC): $(RULESC_SRCS) $(RULESC_GEN) rulesc/ast.h rulesc/isa.h \
+	   rulesc/insn_enc.h
+	$(CC) $(RULESC_CFLAGS) -o $@ $(RULESC_SRCS) $(RULESC_GEN) \
+		$(filter -fsanitize%,$(LDFLAGS)) -lcapstone
+
+# gen/ is committed; the build regenerates it (rulesc writes whole files
+# via rename, and only when every file was produced).
+gen-stamp: $(BUILD)/gen.stamp
+$(BUILD)/gen.stamp: $(RULESC) $(RULES)
+	$(RULESC) -o gen $(RULES)
+	@touch $@
+$(GEN_FILES): $(BUILD)/gen.stamp
+
+.PHONY: gen-stamp listing regen-check
+listing: $(RULESC)
+	$(RULESC) --listing --check $(RULES)
+
+# Regenerating from the committed rules must not change a byte of gen/.
+regen-check: $(RULESC)
+	@rm -rf $(BUILD)/regen && mkdir -p $(BUILD)/regen
+	@$(RULESC) -o $(BUILD)/regen $(RULES)
+	@for f in $(notdir $(GEN_FILES)); do \
+	  cmp -s gen/$$f $(BUILD)/regen/$$f || { echo "regen-check: gen/$$f differs from rulesc output" >&2; exit 1; }; \
+	done; echo "regen-check: gen/ is byte-identical to rulesc output"

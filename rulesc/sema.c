@@ -1,0 +1,1008 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rulesc semantic checks: names, bit pictures, constraint sets, emit blocks
+ * (privilege, operands, labels, the one-commit rule that makes stubs
+ * recoverable), effects, overlaps between rules, profiles.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "ast.h"
+#include "isa.h"
+#include "parser.h"
+
+struct program prog;
+char **slot_names;
+int nslot_names;
+
+const char *const specials[] = { "pc", "cr", "lr", "ctr", "xer", NULL };
+
+int find_field(const char *name)
+{
+	for (int i = 0; i < prog.nfields; i++)
+		if (!strcmp(prog.fields[i].name, name))
+			return i;
+	return -1;
+}
+
+int find_set(const char *name)
+{
+	for (int i = 0; i < prog.nsets; i++)
+		if (!strcmp(prog.sets[i].name, name))
+			return i;
+	return -1;
+}
+
+int find_reg(const char *name)
+{
+	for (int i = 0; i < prog.nregs; i++)
+		if (!strcmp(prog.regs[i].name, name))
+			return i;
+	return -1;
+}
+
+int find_const(const char *name)
+{
+	for (int i = 0; i < prog.nconsts; i++)
+		if (!strcmp(prog.consts[i].name, name))
+			return i;
+	return -1;
+}
+
+int find_rule(const char *name)
+{
+	for (int i = 0; i < prog.nrules; i++)
+		if (!strcmp(prog.rules[i].name, name))
+			return i;
+	return -1;
+}
+
+static int find_special(const char *name)
+{
+	for (int i = 0; specials[i]; i++)
+		if (!strcmp(specials[i], name))
+			return i;
+	return -1;
+}
+
+int slot_index(const char *name)
+{
+	for (int i = 0; i < nslot_names; i++)
+		if (!strcmp(slot_names[i], name))
+			return i;
+	return -1;
+}
+
+int layout_slot_off(int layout, int slot)
+{
+	const struct layout *l = &prog.layouts[layout];
+
+	for (int i = 0; i < l->nslots; i++)
+		if (!strcmp(l->slots[i].name, slot_names[slot]))
+			return l->slots[i].off + (l->slots[i].u64 ? 4 : 0);
+	return -1;
+}
+
+int rule_has_field(const struct rule *r, int fi)
+{
+	for (int i = 0; i < r->nfields; i++)
+		if (r->fields[i] == fi)
+			return 1;
+	return 0;
+}
+
+/* A set element by name: a register's SPR number or a constant. */
+int set_elem_value(const char *name, struct loc l)
+{
+	int i = find_reg(name);
+
+	if (i >= 0) {
+		if (prog.regs[i].spr < 0) {
+			diag_error(l, "register '%s' has no SPR number", name);
+			return 0;
+		}
+		return prog.regs[i].spr;
+	}
+	i = find_const(name);
+	if (i >= 0 && prog.consts[i].value >= 0 && prog.consts[i].value < SETMAX)
+		return (int)prog.consts[i].value;
+	diag_error(l, "'%s' is neither a register with an SPR number, a "
+		   "constant 0..%d nor a set", name, SETMAX - 1);
+	return 0;
+}
+
+static int eval(struct expr *e, int64_t *v)
+{
+	int64_t a = 0, b = 0;
+
+	switch (e->kind) {
+	case E_NUM:
+		*v = e->num;
+		return 0;
+	case E_NAME: {
+		int c = find_const(e->name);
+
+		if (c < 0) {
+			diag_error(e->loc, "'%s' is not a constant", e->name);
+			return -1;
+		}
+		*v = prog.consts[c].value;
+		return 0;
+	}
+	case E_UNARY:
+		if (eval(e->a, &a))
+			return -1;
+		*v = e->op == '-' ? -a : e->op == '~' ? (int64_t)(~(uint32_t)a) : !a;
+		return 0;
+	case E_BINARY:
+		if (eval(e->a, &a) || eval(e->b, &b))
+			return -1;
+		switch (e->op) {
+		case '|': *v = a | b; break;
+		case '&': *v = a & b; break;
+		case '^': *v = a ^ b; break;
+		case '+': *v = a + b; break;
+		case '-': *v = a - b; break;
+		case '*': *v = a * b; break;
+		case LSHIFT: *v = (int64_t)((uint32_t)a << (b & 31)); break;
+		case RSHIFT: *v = (int64_t)((uint32_t)a >> (b & 31)); break;
+		case '/': case '%':
+			if (!b) {
+				diag_error(e->loc, "division by zero");
+				return -1;
+			}
+			*v = e->op == '/' ? a / b : a % b;
+			break;
+		default:
+			diag_error(e->loc, "operator not allowed in a constant");
+			return -1;
+		}
+		return 0;
+	default:
+		diag_error(e->loc, "not a constant expression");
+		return -1;
+	}
+}
+
+int eval_const(struct expr *e, int64_t *v)
+{
+	return eval(e, v);
+}
+
+/* ---- layouts and registers ---- */
+
+static void check_layouts(void)
+{
+	for (int i = 0; i < prog.nlayouts; i++) {
+		struct layout *l = &prog.layouts[i];
+
+		for (int j = 0; j < i; j++)
+			if (!strcmp(prog.layouts[j].name, l->name))
+				diag_error(l->loc, "layout '%s' declared twice",
+					   l->name);
+		for (int s = 0; s < l->nslots; s++) {
+			struct slot *a = &l->slots[s];
+			int asz = a->u64 ? 8 : 4;
+
+			for (int t = 0; t < s; t++) {
+				struct slot *b = &l->slots[t];
+				int bsz = b->u64 ? 8 : 4;
+
+				if (!strcmp(a->name, b->name))
+					diag_error(a->loc, "slot '%s' declared twice",
+						   a->name);
+				else if (a->off < b->off + bsz &&
+					 b->off < a->off + asz)
+					diag_error(a->loc, "slot '%s' overlaps "
+						   "slot '%s'", a->name, b->name);
+			}
+			if (a->u64 && (a->off & 7))
+				diag_error(a->loc, "u64 slot '%s' is not 8-byte "
+					   "aligned", a->name);
+			if (slot_index(a->name) < 0)
+				PUSH(slot_names, nslot_names, a->name);
+		}
+	}
+	if (!prog.nlayouts)
+		diag_error((struct loc){ NULL, 0, 0 }, "no layout declared");
+}
+
+/* Every layout must hold every slot the rules name. */
+static void need_slot(const char *name, struct loc l)
+{
+	int si = slot_index(name);
+
+	if (si < 0) {
+		diag_error(l, "slot '%s' is not in any layout", name);
+		return;
+	}
+	for (int i = 0; i < prog.nlayouts; i++)
+		if (layout_slot_off(i, si) < 0)
+			diag_error(l, "slot '%s' is not in layout '%s'", name,
+				   prog.layouts[i].name);
+}
+
+static void check_regs(void)
+{
+	for (int i = 0; i < prog.nregs; i++) {
+		struct reg *r = &prog.regs[i];
+
+		for (int j = 0; j < i; j++) {
+			if (!strcmp(prog.regs[j].name, r->name))
+				diag_error(r->loc, "register '%s' declared twice",
+					   r->name);
+			else if (r->spr >= 0 && prog.regs[j].spr == r->spr)
+				diag_error(r->loc, "SPR %d is already '%s'", r->spr,
+					   prog.regs[j].name);
+		}
+		if (find_field(r->name) >= 0 || find_const(r->name) >= 0 ||
+		    find_special(r->name) >= 0)
+			diag_error(r->loc, "register name '%s' clashes with a "
+				   "field, constant or special register", r->name);
+		if (r->slot) {
+			need_slot(r->slot, r->loc);
+			r->slot_index = slot_index(r->slot);
+		}
+	}
+	for (int i = 0; i < prog.nconsts; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(prog.consts[j].name, prog.consts[i].name))
+				diag_error(prog.consts[i].loc, "constant '%s' "
+					   "declared twice", prog.consts[i].name);
+}
+
+/* ---- effects ---- */
+
+static void effect_expr(struct rule *r, struct expr *e, int lvalue);
+
+static void effect_name(struct rule *r, struct expr *e, int lvalue)
+{
+	int i = find_field(e->name);
+
+	if (i >= 0 && rule_has_field(r, i)) {
+		if (lvalue)
+			diag_error(e->loc, "cannot assign to field '%s'", e->name);
+		e->sym = SYM_FIELD;
+		e->index = i;
+		return;
+	}
+	if ((i = find_reg(e->name)) >= 0) {
+		e->sym = SYM_REG;
+		e->index = i;
+		return;
+	}
+	if ((i = find_special(e->name)) >= 0) {
+		e->sym = SYM_SPECIAL;
+		e->index = i;
+		return;
+	}
+	if ((i = find_const(e->name)) >= 0) {
+		if (lvalue)
+			diag_error(e->loc, "cannot assign to constant '%s'",
+				   e->name);
+		e->sym = SYM_CONST;
+		e->index = i;
+		return;
+	}
+	if (find_field(e->name) >= 0)
+		diag_error(e->loc, "field '%s' is not in the pattern of rule '%s'",
+			   e->name, r->name);
+	else
+		diag_error(e->loc, "unknown name '%s' (not a field, register, "
+			   "constant, pc, cr, lr, ctr or xer)", e->name);
+}
+
+/* helpers named in call(...) must agree on their argument count */
+static char **helper_names;
+static int *helper_nargs;
+static int nhelpers;
+
+static void effect_call(struct rule *r, struct expr *e)
+{
+	int i;
+
+	for (i = 0; i < nhelpers; i++)
+		if (!strcmp(helper_names[i], e->name))
+			break;
+	if (i == nhelpers) {
+		int n = nhelpers;
+
+		PUSH(helper_names, nhelpers, e->name);
+		PUSH(helper_nargs, n, e->nargs);
+	} else if (helper_nargs[i] != e->nargs) {
+		diag_error(e->loc, "helper '%s' called with %d arguments, "
+			   "elsewhere with %d", e->name, e->nargs,
+			   helper_nargs[i]);
+	}
+	for (int a = 0; a < e->nargs; a++)
+		effect_expr(r, e->args[a], 0);
+}
+
+int helper_count(void)
+{
+	return nhelpers;
+}
+
+const char *helper_name(int i, int *nargs)
+{
+	*nargs = helper_nargs[i];
+	return helper_names[i];
+}
+
+static void effect_expr(struct rule *r, struct expr *e, int lvalue)
+{
+	switch (e->kind) {
+	case E_NUM:
+		if (lvalue)
+			diag_error(e->loc, "cannot assign to a number");
+		break;
+	case E_NAME:
+		effect_name(r, e, lvalue);
+		break;
+	case E_SLOT:
+		need_slot(e->name, e->loc);
+		e->sym = SYM_SLOT;
+		e->index = slot_index(e->name);
+		break;
+	case E_SLOTF:
+		diag_error(e->loc, "@(field) is for emit blocks; use spr[%s] "
+			   "in effects", e->name);
+		break;
+	case E_INDEX:
+		if (strcmp(e->name, "gpr") && strcmp(e->name, "spr"))
+			diag_error(e->loc, "only gpr[...] and spr[...] can be "
+				   "indexed, not '%s'", e->name);
+		effect_expr(r, e->a, 0);
+		break;
+	case E_UNARY:
+	case E_BINARY:
+	case E_COND:
+		if (lvalue)
+			diag_error(e->loc, "not assignable");
+		effect_expr(r, e->a, 0);
+		if (e->b)
+			effect_expr(r, e->b, 0);
+		if (e->c)
+			effect_expr(r, e->c, 0);
+		break;
+	case E_CALL:
+		if (lvalue)
+			diag_error(e->loc, "cannot assign to a call");
+		effect_call(r, e);
+		break;
+	case E_MEM:
+		diag_error(e->loc, "d(base) operands belong in emit blocks");
+		break;
+	}
+}
+
+static void effect_stmt(struct rule *r, struct stmt *s)
+{
+	if (!s)
+		return;
+	switch (s->kind) {
+	case S_ASSIGN:
+		effect_expr(r, s->lhs, 1);
+		effect_expr(r, s->rhs, 0);
+		break;
+	case S_IF:
+		effect_expr(r, s->rhs, 0);
+		effect_stmt(r, s->then);
+		effect_stmt(r, s->els);
+		break;
+	case S_BLOCK:
+		for (int i = 0; i < s->nbody; i++)
+			effect_stmt(r, s->body[i]);
+		break;
+	case S_CALL:
+		effect_call(r, s->call);
+		break;
+	}
+}
+
+/* ---- emit ---- */
+
+/* Does e depend only on constants and numbers? */
+static int is_const_expr(const struct expr *e)
+{
+	switch (e->kind) {
+	case E_NUM:
+		return 1;
+	case E_NAME:
+		return e->sym == SYM_CONST;
+	case E_UNARY:
+		return is_const_expr(e->a);
+	case E_BINARY:
+		return is_const_expr(e->a) && is_const_expr(e->b);
+	case E_COND:
+		return is_const_expr(e->a) && is_const_expr(e->b) &&
+		       is_const_expr(e->c);
+	default:
+		return 0;
+	}
+}
+
+/* Resolve an immediate: numbers, constants, this rule's fields, @slot,
+ * @(field). */
+static void emit_imm(struct rule *r, struct expr *e)
+{
+	switch (e->kind) {
+	case E_NUM:
+		return;
+	case E_NAME: {
+		int i = find_field(e->name);
+
+		if (i >= 0 && rule_has_field(r, i)) {
+			e->sym = SYM_FIELD;
+			e->index = i;
+		} else if ((i = find_const(e->name)) >= 0) {
+			e->sym = SYM_CONST;
+			e->index = i;
+		} else if (find_reg(e->name) >= 0) {
+			diag_error(e->loc, "register '%s' in an emit operand: a "
+				   "stub reaches it through its slot, @slot",
+				   e->name);
+		} else {
+			diag_error(e->loc, "unknown name '%s' in an immediate",
+				   e->name);
+		}
+		return;
+	}
+	case E_SLOT:
+		need_slot(e->name, e->loc);
+		e->sym = SYM_SLOT;
+		e->index = slot_index(e->name);
+		if (!strncmp(e->name, "scratch", 7))
+			diag_error(e->loc, "scratch slots belong to the stub "
+				   "composer (it saves temps there)");
+		return;
+	case E_SLOTF: {
+		int i = find_field(e->name);
+
+		if (i < 0 || !rule_has_field(r, i)) {
+			diag_error(e->loc, "@(%s): '%s' is not a field of this "
+				   "rule", e->name, e->name);
+			return;
+		}
+		e->sym = SYM_FIELD;
+		e->index = i;
+		/* every value the rule accepts must have a slot */
+		for (int c = 0; c < r->ncons; c++) {
+			const struct constraint *k = &r->cons[c];
+
+			if (k->field != i || k->negate)
+				continue;
+			for (int v = 0; v < SETMAX; v++) {
+				int g;
+
+				if (!vs_has(&k->v, v))
+					continue;
+				for (g = 0; g < prog.nregs; g++)
+					if (prog.regs[g].spr == v)
+						break;
+				if (g == prog.nregs || !prog.regs[g].slot)
+					diag_error(e->loc, "@(%s): value %d has no "
+						   "slot in the layout", e->name, v);
+			}
+			return;
+		}
+		diag_error(e->loc, "@(%s) needs 'where %s in {...}' so that every "
+			   "value has a slot", e->name, e->name);
+		return;
+	}
+	case E_UNARY:
+		emit_imm(r, e->a);
+		return;
+	case E_BINARY:
+		emit_imm(r, e->a);
+		emit_imm(r, e->b);
+		return;
+	case E_COND:
+		emit_imm(r, e->a);
+		emit_imm(r, e->b);
+		emit_imm(r, e->c);
+		return;
+	default:
+		diag_error(e->loc, "not allowed as an immediate");
+	}
+}
+
+/* A register operand: a GPR field of the rule, t0/t1, or literal 0 where
+ * the ISA reads it as zero. */
+static void emit_gpr(struct rule *r, struct expr *e, int zero_ok)
+{
+	if (e->kind == E_NUM && e->num == 0 && zero_ok) {
+		e->sym = SYM_ZERO;
+		return;
+	}
+	if (e->kind != E_NAME) {
+		diag_error(e->loc, "expected a register: a field such as rD, "
+			   "or t0/t1%s", zero_ok ? ", or 0" : "");
+		return;
+	}
+	if (!strcmp(e->name, "t0") || !strcmp(e->name, "t1")) {
+		e->sym = SYM_TEMP;
+		e->index = e->name[1] - '0';
+		return;
+	}
+	int i = find_field(e->name);
+
+	if (i >= 0 && rule_has_field(r, i)) {
+		if (prog.fields[i].width != 5)
+			diag_error(e->loc, "field '%s' is %d bits wide; a register "
+				   "field is 5", e->name, prog.fields[i].width);
+		prog.fields[i].is_gpr = true;
+		e->sym = SYM_FIELD;
+		e->index = i;
+		return;
+	}
+	if (e->name[0] == 'r' && e->name[1] >= '0' && e->name[1] <= '9')
+		diag_error(e->loc, "literal register '%s' would clobber guest "
+			   "state: use a field or a temp (t0, t1)", e->name);
+	else
+		diag_error(e->loc, "unknown register '%s'", e->name);
+}
+
+static int find_label(struct rule *r, const char *name)
+{
+	for (int i = 0; i < r->nemit; i++)
+		if (r->emit[i].label && !strcmp(r->emit[i].label, name))
+			return i;
+	return -1;
+}
+
+static void emit_line(struct rule *r, struct asm_line *a)
+{
+	const struct isa *in = isa_lookup(a->mnem);
+	const char *why;
+	int first = 0;
+
+	if (!in) {
+		if ((why = isa_forbidden(a->mnem)))
+			diag_error(a->loc, "'%s' cannot appear in an emit "
+				   "block: %s", a->mnem, why);
+		else
+			diag_error(a->loc, "unknown mnemonic '%s'", a->mnem);
+		return;
+	}
+	a->isa = in;
+	if ((in->flags & I_CRFOPT) && a->nops == in->nops - 1) {
+		a->crf_implicit = 1;
+		first = 1;
+	} else if (a->nops != in->nops) {
+		diag_error(a->loc, "'%s' takes %d operands, %d given", a->mnem,
+			   in->nops, a->nops);
+		return;
+	}
+	for (int i = first; i < in->nops; i++) {
+		struct expr *e = a->ops[i - first];
+		int zero_ok = in->form == F_ADDI && i == 1;
+
+		switch (in->ops[i]) {
+		case K_GPR:
+			emit_gpr(r, e, zero_ok);
+			break;
+		case K_MEM:
+			if (e->kind != E_MEM) {
+				diag_error(e->loc, "expected d(base), e.g. @msr(0)");
+				break;
+			}
+			emit_imm(r, e->a);
+			emit_gpr(r, e->b, 1);
+			break;
+		case K_TARGET:
+			if (e->kind != E_NAME) {
+				diag_error(e->loc, "expected a label or 'exit'");
+				break;
+			}
+			if (!strcmp(e->name, "exit")) {
+				e->sym = SYM_EXIT;
+				r->has_exit = true;
+				break;
+			}
+			e->sym = SYM_LABEL;
+			e->index = find_label(r, e->name);
+			if (e->index < 0)
+				diag_error(e->loc, "label '%s' is not defined in "
+					   "this emit block", e->name);
+			break;
+		default:
+			emit_imm(r, e);
+			if (is_const_expr(e)) {
+				int64_t v;
+				int64_t lo = 0, hi = 0;
+
+				if (eval(e, &v))
+					break;
+				switch (in->ops[i]) {
+				case K_SIMM: lo = -32768; hi = 32767; break;
+				case K_UIMM: lo = 0; hi = 65535; break;
+				case K_U5: lo = 0; hi = 31; break;
+				case K_CRF: lo = 0; hi = 7; break;
+				case K_CRM: lo = 0; hi = 255; break;
+				default: break;
+				}
+				if (v < lo || v > hi)
+					diag_error(e->loc, "operand value %lld is out "
+						   "of range %lld..%lld",
+						   (long long)v, (long long)lo,
+						   (long long)hi);
+			}
+		}
+	}
+}
+
+/* Is line a a commit: a store, or a write to a guest GPR (a field)? */
+static int is_commit(const struct asm_line *a)
+{
+	if (!a->isa)
+		return 0;
+	if (a->isa->flags & I_STORE)
+		return 1;
+	if ((a->isa->flags & I_DEST0) && a->nops > 0 &&
+	    a->ops[0]->sym == SYM_FIELD)
+		return 1;
+	return 0;
+}
+
+static void emit_block(struct rule *r)
+{
+	int nw = 0, maxtemp = -1;
+	int *word_line;
+
+	/* number the words, bind labels to the next word */
+	for (int i = 0; i < r->nemit; i++) {
+		struct asm_line *a = &r->emit[i];
+
+		for (int j = 0; j < i; j++)
+			if (a->label && r->emit[j].label &&
+			    !strcmp(a->label, r->emit[j].label))
+				diag_error(a->loc, "label '%s' defined twice",
+					   a->label);
+		if (a->label && !strcmp(a->label, "exit"))
+			diag_error(a->loc, "'exit' is reserved: it names the "
+				   "path that runs the original instruction");
+		a->word = a->mnem ? nw++ : -1;
+	}
+	r->nwords = nw;
+	if (nw > 64) {
+		diag_error(r->emit_loc, "emit block of '%s' has %d words (at "
+			   "most 64)", r->name, nw);
+		return;
+	}
+	word_line = xcalloc(nw + 1, sizeof(int));
+	for (int i = 0; i < r->nemit; i++) {
+		struct asm_line *a = &r->emit[i];
+
+		if (!a->mnem)
+			continue;
+		word_line[a->word] = i;
+		emit_line(r, a);
+		if (!a->isa)
+			continue;
+		if (a->isa->flags & I_CRW)
+			r->uses_cr = true;
+		for (int o = 0; o < a->nops; o++) {
+			struct expr *e = a->ops[o];
+
+			if (e->kind == E_MEM)
+				e = e->b;
+			if (e->sym == SYM_TEMP && e->index > maxtemp)
+				maxtemp = e->index;
+		}
+	}
+	/* resolve branch targets to word indexes: a label names the next
+	 * instruction after it (or the end of the block) */
+	for (int i = 0; i < r->nemit; i++) {
+		struct asm_line *a = &r->emit[i];
+		struct expr *t;
+
+		if (!a->isa || !(a->isa->flags & I_BRANCH))
+			continue;
+		t = a->ops[a->nops - 1];
+		if (t->sym == SYM_EXIT) {
+			a->target = -1;
+			continue;
+		}
+		if (t->sym != SYM_LABEL || t->index < 0) {
+			a->target = nw;	/* already reported; no follow-on errors */
+			continue;
+		}
+		int w = nw;
+
+		for (int j = t->index; j < r->nemit; j++)
+			if (r->emit[j].mnem) {
+				w = r->emit[j].word;
+				break;
+			}
+		if (w <= a->word) {
+			diag_error(t->loc, "branch to '%s' goes backwards: stub "
+				   "bodies are straight-line code with forward "
+				   "branches only", t->name);
+			a->target = nw;
+		} else {
+			a->target = w;
+		}
+	}
+	r->ntemps = maxtemp + 1;
+	if (r->uses_cr && r->ntemps < 1)
+		r->ntemps = 1;	/* the composer saves CR through t0 */
+
+	/*
+	 * One commit per path: every word must be reached either always
+	 * before or always after the commit, so an interrupt at that word
+	 * resumes at the site (before) or after it (after).
+	 */
+	int state[65];
+
+	for (int w = 0; w <= nw; w++)
+		state[w] = -1;
+	state[0] = 0;
+	r->commit_word = -1;
+	for (int w = 0; w < nw; w++) {
+		struct asm_line *a = &r->emit[word_line[w]];
+		int in = state[w], out;
+
+		if (in < 0) {
+			diag_error(a->loc, "instruction can never execute");
+			in = 0;
+		}
+		r->committed[w] = (uint8_t)in;
+		out = in;
+		if (is_commit(a)) {
+			if (in)
+				diag_error(a->loc, "second commit on a path "
+					   "through '%s': a stub body may change "
+					   "guest-visible state once", r->name);
+			if (r->commit_word < 0)
+				r->commit_word = w;
+			out = 1;
+		}
+		int succ[2], ns = 0;
+
+		if (a->isa && (a->isa->flags & I_BRANCH)) {
+			if (a->target >= 0)
+				succ[ns++] = a->target;
+			if (a->isa->flags & I_COND)
+				succ[ns++] = w + 1;
+		} else {
+			succ[ns++] = w + 1;
+		}
+		for (int s = 0; s < ns; s++) {
+			int t = succ[s];
+
+			if (t < 0 || t > nw)
+				continue;
+			if (state[t] >= 0 && state[t] != out) {
+				struct loc l = t < nw ?
+					r->emit[word_line[t]].loc : a->loc;
+				diag_error(l, "this point of '%s' is reached both "
+					   "before and after the commit; recovery "
+					   "could not tell where to resume",
+					   r->name);
+			}
+			state[t] = out;
+		}
+	}
+	free(word_line);
+}
+
+static void check_rule_shape(struct rule *r)
+{
+	if (!r->has_shape) {
+		diag_error(r->loc, "rule '%s' has no shape (trap, inplace, "
+			   "branch or cluster)", r->name);
+		return;
+	}
+	if (!r->effect)
+		diag_error(r->loc, "rule '%s' has no effect: every rule gives "
+			   "its reference semantics", r->name);
+	if (r->shape == SH_TRAP) {
+		if (r->nemit)
+			diag_error(r->emit_loc, "trap rule '%s' cannot have an "
+				   "emit block", r->name);
+		return;
+	}
+	if (!r->nemit) {
+		diag_error(r->loc, "rule '%s' (shape %s) needs an emit block",
+			   r->name, r->shape == SH_INPLACE ? "inplace" :
+			   r->shape == SH_BRANCH ? "branch" : "cluster");
+		return;
+	}
+	emit_block(r);
+	if (r->shape == SH_INPLACE) {
+		if (r->nwords != 1)
+			diag_error(r->emit_loc, "inplace rule '%s' must emit "
+				   "exactly one word, not %d", r->name, r->nwords);
+		else if (r->ntemps || r->uses_cr || r->has_exit)
+			diag_error(r->emit_loc, "inplace rule '%s' cannot use "
+				   "temps, CR or exit: the word replaces the "
+				   "instruction itself", r->name);
+		else if (r->emit[0].isa && (r->emit[0].isa->flags & I_BRANCH))
+			diag_error(r->emit_loc, "inplace rule '%s' cannot branch",
+				   r->name);
+	}
+}
+
+static void check_pattern(struct rule *r)
+{
+	if ((r->mask & 0xfc000000u) != 0xfc000000u)
+		diag_error(r->loc, "rule '%s': the primary opcode (first 6 "
+			   "bits) must be fixed", r->name);
+	for (int c = 0; c < r->ncons; c++) {
+		struct constraint *k = &r->cons[c];
+		const struct field *f = &prog.fields[k->field];
+
+		if (!rule_has_field(r, k->field)) {
+			diag_error(k->loc, "'where %s': field is not in the "
+				   "pattern of '%s'", f->name, r->name);
+			continue;
+		}
+		if (f->width > 10) {
+			diag_error(k->loc, "'where' works on fields up to 10 bits; "
+				   "'%s' has %d", f->name, f->width);
+			continue;
+		}
+		for (int v = 1 << f->width; v < SETMAX; v++)
+			if (vs_has(&k->v, v)) {
+				diag_error(k->loc, "set value %d does not fit the "
+					   "%d-bit field '%s'", v, f->width,
+					   f->name);
+				break;
+			}
+	}
+	for (int j = 0; j < r - prog.rules; j++)
+		if (!strcmp(prog.rules[j].name, r->name)) {
+			diag_error(r->loc, "rule '%s' defined twice", r->name);
+			diag_note(prog.rules[j].loc, "first defined here");
+		}
+}
+
+/* ---- overlaps ---- */
+
+static uint32_t field_value(const struct field *f, uint32_t w)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < f->npieces; i++)
+		v = (v << f->p[i].len) |
+		    ((w >> f->p[i].pos) & ((1u << f->p[i].len) - 1));
+	return v;
+}
+
+uint32_t rulesc_field_value(const struct field *f, uint32_t w)
+{
+	return field_value(f, w);
+}
+
+static int cons_ok(const struct rule *r, uint32_t w)
+{
+	for (int c = 0; c < r->ncons; c++) {
+		const struct constraint *k = &r->cons[c];
+		int in = vs_has(&k->v, field_value(&prog.fields[k->field], w));
+
+		if (in == k->negate)
+			return 0;
+	}
+	return 1;
+}
+
+static uint32_t cons_bits(const struct rule *r)
+{
+	uint32_t m = 0;
+
+	for (int c = 0; c < r->ncons; c++) {
+		const struct field *f = &prog.fields[r->cons[c].field];
+
+		for (int i = 0; i < f->npieces; i++)
+			for (int b = 0; b < f->p[i].len; b++)
+				m |= 1u << (f->p[i].pos + b);
+	}
+	return m;
+}
+
+/* Is there a word both rules match? Enumerate the constrained bits. */
+static int rules_overlap(const struct rule *a, const struct rule *b,
+			 uint32_t *example)
+{
+	uint32_t both = a->mask & b->mask;
+
+	if ((a->value ^ b->value) & both)
+		return 0;
+	uint32_t base = a->value | b->value;
+	uint32_t free = (cons_bits(a) | cons_bits(b)) & ~(a->mask | b->mask);
+	int pos[32], n = 0;
+
+	for (int i = 0; i < 32; i++)
+		if (free >> i & 1)
+			pos[n++] = i;
+	if (n > 20)
+		n = 20;	/* constraint fields are at most 10 bits each */
+	for (uint32_t k = 0; k < (1u << n); k++) {
+		uint32_t w = base;
+
+		for (int i = 0; i < n; i++)
+			if (k >> i & 1)
+				w |= 1u << pos[i];
+		if (cons_ok(a, w) && cons_ok(b, w)) {
+			*example = w;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void check_overlaps(void)
+{
+	for (int i = 0; i < prog.nrules; i++)
+		for (int j = 0; j < i; j++) {
+			uint32_t w;
+
+			if (rules_overlap(&prog.rules[i], &prog.rules[j], &w)) {
+				diag_error(prog.rules[i].loc, "rule '%s' overlaps "
+					   "rule '%s' (both match 0x%08x)",
+					   prog.rules[i].name, prog.rules[j].name,
+					   w);
+				diag_note(prog.rules[j].loc, "'%s' is here",
+					  prog.rules[j].name);
+			}
+		}
+}
+
+/* ---- profiles ---- */
+
+static void check_profiles(void)
+{
+	for (int i = 0; i < prog.nprofiles; i++) {
+		struct profile *p = &prog.profiles[i];
+
+		for (int j = 0; j < i; j++)
+			if (!strcmp(prog.profiles[j].name, p->name))
+				diag_error(p->loc, "profile '%s' declared twice",
+					   p->name);
+		p->layout_index = 0;
+		if (p->layout) {
+			p->layout_index = -1;
+			for (int l = 0; l < prog.nlayouts; l++)
+				if (!strcmp(prog.layouts[l].name, p->layout))
+					p->layout_index = l;
+			if (p->layout_index < 0) {
+				diag_error(p->loc, "profile '%s': unknown layout "
+					   "'%s'", p->name, p->layout);
+				p->layout_index = 0;
+			}
+		}
+		if (!p->has_magic) {
+			diag_error(p->loc, "profile '%s' has no magic page "
+				   "address ('magic 0xfffff000')", p->name);
+		} else if (p->magic & 0xfff) {
+			diag_error(p->loc, "profile '%s': magic page 0x%08x is "
+				   "not 4 KiB aligned", p->name, p->magic);
+		} else if (!(p->magic >= 0xffff8000u || p->magic <= 0x7000u)) {
+			diag_error(p->loc, "profile '%s': magic page 0x%08x is "
+				   "not reachable as d(0) (it must lie within "
+				   "32 KiB of address 0)", p->name, p->magic);
+		}
+		if (!p->threshold)
+			p->threshold = 16;
+		for (int d = 0; d < p->ndisable; d++)
+			if (find_rule(p->disable[d]) < 0)
+				diag_error(p->disable_loc[d], "profile '%s': no "
+					   "rule named '%s'", p->name,
+					   p->disable[d]);
+	}
+}
+
+void sema(void)
+{
+	check_layouts();
+	check_regs();
+	for (int i = 0; i < prog.nrules; i++) {
+		struct rule *r = &prog.rules[i];
+
+		check_pattern(r);
+		check_rule_shape(r);
+		effect_stmt(r, r->effect);
+	}
+	check_overlaps();
+	check_profiles();
+}

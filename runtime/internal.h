@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * abt runtime: helpers shared between the runtime's translation units.
+ * Not part of the API.
+ */
+#ifndef ABT_INTERNAL_H
+#define ABT_INTERNAL_H
+
+#include "abt.h"
+#include "abt_insn.h"
+
+#ifdef __GNUC__
+#define abt_likely(x)	__builtin_expect(!!(x), 1)
+#define abt_unlikely(x)	__builtin_expect(!!(x), 0)
+#else
+#define abt_likely(x)	(x)
+#define abt_unlikely(x)	(x)
+#endif
+
+/* Compile-time check that works in C99 and in the kernel. */
+#define ABT_STATIC_ASSERT(name, cond) \
+	typedef char abt_assert_##name[(cond) ? 1 : -1]
+
+/* Walk-back bound of the TC owner map: granules of the largest stub. */
+#define ABT_TC_STUB_GRANULES \
+	((ABT_MAX_STUB_WORDS * 4 + ABT_TC_GRANULE - 1) / ABT_TC_GRANULE)
+#define ABT_TC_GRANULE_SHIFT	4
+#define ABT_PAGE_MASK		(~(ABT_PAGE_SIZE - 1))
+
+/* Fibonacci hashing: one multiply, top bits are well mixed. */
+static inline u32 abt_hash(u32 key, unsigned int bits)
+{
+	return (key * 0x9e3779b1u) >> (32 - bits);
+}
+
+/* [a, a+alen) and [b, b+blen) overlap; modular, lengths < 2 GiB. */
+static inline bool abt_overlap(u32 a, u32 alen, u32 b, u32 blen)
+{
+	return (alen && b - a < alen) || (blen && a - b < blen);
+}
+
+/* I-form branch (b) displacement check: signed 26-bit byte offset. */
+static inline bool abt_reach(u32 from, u32 to)
+{
+	return abt_disp_fits((s32)(to - from), 26);
+}
+
+/* Guest words are big-endian byte sequences. */
+static inline u32 abt_be32(const u8 *b)
+{
+	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
+}
+
+static inline void abt_put_be32(u8 *b, u32 w)
+{
+	b[0] = w >> 24;
+	b[1] = w >> 16;
+	b[2] = w >> 8;
+	b[3] = w;
+}
+
+static inline bool abt_translatable(const struct abt_rt *rt, u32 r)
+{
+	return r != ABT_RULE_NONE && r < ABT_RULE_COUNT &&
+	       rt->prof->enabled[r] && abt_rules[r].shape != ABT_SHAPE_TRAP;
+}
+
+/* patch.c */
+int abt_read32(struct abt_rt *rt, u32 ea, u32 *w);
+int abt_write32(struct abt_rt *rt, u32 ea, u32 w);
+struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc);
+
+/* profile.c */
+struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc);
+
+/* tc.c */
+bool abt_tc_range(const struct abt_rt *rt, u32 ea);
+int abt_tc_alloc(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
+		 u16 owner, u32 *ea);
+void abt_tc_free(struct abt_rt *rt, u32 ea, u32 nbytes);
+struct abt_site *abt_tc_owner(const struct abt_rt *rt, u32 ea);
+
+/* trace.c */
+int abt_trace_site(struct abt_rt *rt, const struct abt_site *s);
+void abt_untrace_site(struct abt_rt *rt, const struct abt_site *s);
+int abt_read_orig(struct abt_rt *rt, u32 ea, void *buf, u32 len);
+
+/* stub.c */
+int abt_magic_disp(const struct abt_profile *prof, int slot, s32 *d);
+
+#endif /* ABT_INTERNAL_H */

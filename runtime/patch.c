@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abt patcher: the site table and the rewriting of guest code.
+ *
+ * A site is rewritten either in place (one replacement word) or as `b stub`
+ * to a stub in the TC. Every guest-visible change is a single aligned word
+ * store, and the site word is written last, after the stub it branches to
+ * is complete and flushed: another vCPU sees either the old instruction or
+ * the finished translation. Any failure leaves guest memory as it was.
+ */
+#include "internal.h"
+
+ABT_STATIC_ASSERT(site_bits, ABT_MAX_SITES == 1 << ABT_SITE_BITS);
+
+#define SITE_HASH_BITS	(ABT_SITE_BITS + 1)
+#define SITE_HASH_MASK	((1u << SITE_HASH_BITS) - 1)
+
+int abt_read32(struct abt_rt *rt, u32 ea, u32 *w)
+{
+	u8 b[4];
+
+	if (rt->ops->read(rt->port, ea, b, 4))
+		return -ABT_EIO;
+	*w = abt_be32(b);
+	return 0;
+}
+
+int abt_write32(struct abt_rt *rt, u32 ea, u32 w)
+{
+	u8 b[4];
+
+	abt_put_be32(b, w);
+	return rt->ops->write(rt->port, ea, b, 4) ? -ABT_EIO : 0;
+}
+
+static inline u32 site_home(u32 pc)
+{
+	return abt_hash(pc >> 2, SITE_HASH_BITS);
+}
+
+/* Hash slot holding pc, or the empty slot ending its probe sequence. */
+static u32 site_slot(const struct abt_rt *rt, u32 pc)
+{
+	u32 h = site_home(pc), i;
+	u16 v;
+
+	/* At most half full, so an empty slot always ends the probe. */
+	for (i = 0; i <= SITE_HASH_MASK; i++, h = (h + 1) & SITE_HASH_MASK) {
+		v = rt->site_hash[h];
+		if (!v || rt->sites[v - 1].pc == pc)
+			break;
+	}
+	return h;
+}
+
+struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc)
+{
+	u16 v = rt->site_hash[site_slot(rt, pc)];
+
+	return v && pc ? (struct abt_site *)&rt->sites[v - 1] : NULL;
+}
+
+const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc)
+{
+	return abt_site_get(rt, pc);
+}
+
+/* Backward-shift deletion keeps probe sequences intact without tombstones. */
+static void site_unhash(struct abt_rt *rt, u32 i)
+{
+	u32 j = i, home;
+	u16 v;
+
+	for (;;) {
+		rt->site_hash[i] = 0;
+		for (;;) {
+			j = (j + 1) & SITE_HASH_MASK;
+			v = rt->site_hash[j];
+			if (!v)
+				return;
+			home = site_home(rt->sites[v - 1].pc);
+			/* v may fill the hole if the hole is on its path. */
+			if (((j - home) & SITE_HASH_MASK) >=
+			    ((j - i) & SITE_HASH_MASK))
+				break;
+		}
+		rt->site_hash[i] = v;
+		i = j;
+	}
+}
+
+static struct abt_site *site_alloc(struct abt_rt *rt, u32 pc)
+{
+	struct abt_site *s;
+	u16 idx = rt->site_free;
+
+	if (!idx)
+		return NULL;
+	s = &rt->sites[idx - 1];
+	rt->site_free = s->next_free;
+	s->pc = pc;
+	s->orig = 0;
+	s->patched = 0;
+	s->stub = 0;
+	s->stub_words = 0;
+	s->nmembers = 1;
+	s->shape = ABT_SHAPE_INPLACE;
+	s->rule = 0;
+	s->next_free = 0;
+	s->exits = 0;
+	rt->site_hash[site_slot(rt, pc)] = idx;
+	rt->nsites++;
+	return s;
+}
+
+static void site_release(struct abt_rt *rt, struct abt_site *s)
+{
+	u16 idx = s - rt->sites + 1;
+
+	site_unhash(rt, site_slot(rt, s->pc));
+	s->pc = 0;
+	s->next_free = rt->site_free;
+	rt->site_free = idx;
+	rt->nsites--;
+}
+
+static int patch_inplace(struct abt_rt *rt, struct abt_site *s,
+			 const struct abt_fields *f)
+{
+	struct abt_emit_env env = {
+		.magic_ea = rt->prof->magic_ea,
+		.pc = s->pc,
+		.layout = rt->prof->layout,
+	};
+	int rc;
+
+	rc = abt_emit_body(s->rule, &env, f, &s->patched, 1);
+	if (rc != 1)
+		return rc < 0 ? rc : -ABT_EINVAL;
+	/* Trace first: a guest store must not slip in after the patch. */
+	rc = abt_trace_site(rt, s);
+	if (rc)
+		return rc;
+	rc = abt_write32(rt, s->pc, s->patched);
+	if (rc) {
+		abt_untrace_site(rt, s);
+		return rc;
+	}
+	rt->ops->flush_icache(rt->port, s->pc, 4);
+	return 0;
+}
+
+/* Cluster members after the first: consecutive translatable words. */
+static int gather(struct abt_rt *rt, u32 pc, struct abt_scratch *x)
+{
+	u32 max = rt->prof->cluster_max, a, w;
+	int n = 1;
+
+	if (abt_rules[x->rules[0]].shape != ABT_SHAPE_CLUSTER)
+		return 1;
+	if (max > ABT_MAX_MEMBERS)
+		max = ABT_MAX_MEMBERS;
+	for (; (u32)n < max; n++) {
+		a = pc + 4 * n;
+		/* One page, so the site page's tracing covers all members. */
+		if ((a ^ pc) & ABT_PAGE_MASK)
+			break;
+		if (abt_site_get(rt, a) || abt_tc_range(rt, a) ||
+		    abt_read32(rt, a, &w))
+			break;
+		x->rules[n] = abt_decode(w, &x->f[n]);
+		x->orig[n] = w;
+		if (!abt_translatable(rt, x->rules[n]) ||
+		    abt_stub_words(x->rules, n + 1) > ABT_MAX_STUB_WORDS)
+			break;
+	}
+	return n;
+}
+
+/* Write the stub, keeping the bytes it covers for an undo. */
+static int stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
+{
+	u32 len = 4 * st->nwords, i;
+	u8 buf[4];
+
+	if (rt->ops->read(rt->port, st->ea, save, len))
+		return -ABT_EIO;
+	for (i = 0; i < (u32)st->nwords; i++) {
+		abt_put_be32(buf, st->words[i]);
+		if (rt->ops->write(rt->port, st->ea + 4 * i, buf, 4)) {
+			rt->ops->write(rt->port, st->ea, save, 4 * i);
+			return -ABT_EIO;
+		}
+	}
+	rt->ops->flush_icache(rt->port, st->ea, len);
+	return 0;
+}
+
+static int patch_stub(struct abt_rt *rt, struct abt_site *s)
+{
+	struct abt_scratch *x = &rt->scratch;
+	struct abt_stub *st = &x->st;
+	int n, words, rc;
+
+	n = gather(rt, s->pc, x);
+	words = abt_stub_words(x->rules, n);
+	if (words < 0)
+		return words;
+	if (words > ABT_MAX_STUB_WORDS)
+		return -ABT_ENOSPC;
+	rc = abt_tc_alloc(rt, s->pc, s->pc + 4 * (n - 1), 4 * words,
+			  s - rt->sites + 1, &st->ea);
+	if (rc)
+		return rc;
+	rc = abt_stub_compose(rt->prof, s->pc, x->rules, x->f, x->orig, n,
+			      st);
+	if (rc < 0)
+		goto err_tc;
+	s->stub = st->ea;
+	s->stub_words = st->nwords;
+	s->nmembers = n;
+	s->patched = abt_enc_b((s32)(st->ea - s->pc));
+	rc = abt_trace_site(rt, s);
+	if (rc)
+		goto err_tc;
+	rc = stub_write(rt, st, x->save);
+	if (rc)
+		goto err_trace;
+	rc = abt_write32(rt, s->pc, s->patched);
+	if (rc)
+		goto err_stub;
+	rt->ops->flush_icache(rt->port, s->pc, 4);
+	return 0;
+
+err_stub:
+	rt->ops->write(rt->port, st->ea, x->save, 4 * st->nwords);
+	rt->ops->flush_icache(rt->port, st->ea, 4 * st->nwords);
+err_trace:
+	abt_untrace_site(rt, s);
+err_tc:
+	abt_tc_free(rt, st->ea, 4 * words);
+	return rc;
+}
+
+static int translate(struct abt_rt *rt, u32 pc)
+{
+	struct abt_scratch *x = &rt->scratch;
+	struct abt_site *s;
+	u32 w;
+	int rc;
+
+	if (!pc || (pc & 3) || abt_tc_range(rt, pc))
+		return -ABT_EINVAL;
+	if (abt_site_get(rt, pc))
+		return -ABT_EBUSY;
+	rc = abt_read32(rt, pc, &w);
+	if (rc)
+		return rc;
+	x->rules[0] = abt_decode(w, &x->f[0]);
+	x->orig[0] = w;
+	if (!abt_translatable(rt, x->rules[0]))
+		return -ABT_EINVAL;
+	s = site_alloc(rt, pc);
+	if (!s)
+		return -ABT_EFULL;
+	s->orig = w;
+	s->rule = x->rules[0];
+	s->shape = abt_rules[s->rule].shape;
+	if (s->shape == ABT_SHAPE_INPLACE)
+		rc = patch_inplace(rt, s, &x->f[0]);
+	else
+		rc = patch_stub(rt, s);
+	if (rc) {
+		site_release(rt, s);
+		return rc;
+	}
+	rt->stats.translations[s->shape]++;
+	return 0;
+}
+
+int abt_translate(struct abt_rt *rt, u32 pc)
+{
+	struct abt_prof_entry *e;
+	int rc = translate(rt, pc);
+
+	e = abt_prof_lookup(rt, pc);
+	if (rc) {
+		rt->stats.translate_fail++;
+		if (e && rc != -ABT_EBUSY)
+			e->flags |= ABT_PF_REFUSED;
+	} else if (e) {
+		e->flags |= ABT_PF_TRANSLATED;
+	}
+	return rc;
+}
+
+int abt_untranslate(struct abt_rt *rt, u32 pc)
+{
+	struct abt_site *s = abt_site_get(rt, pc);
+	struct abt_prof_entry *e;
+	u32 cur;
+	int rc;
+
+	if (!s)
+		return -ABT_ENOENT;
+	/* Only undo our own word: anything else there is newer. */
+	if (!abt_read32(rt, pc, &cur) && cur == s->patched) {
+		rc = abt_write32(rt, pc, s->orig);
+		if (rc)
+			return rc;	/* patch still live: keep its stub */
+		rt->ops->flush_icache(rt->port, pc, 4);
+	}
+	if (s->stub)
+		abt_tc_free(rt, s->stub, 4 * s->stub_words);
+	abt_untrace_site(rt, s);
+	e = abt_prof_lookup(rt, pc);
+	if (e) {
+		/* Count afresh: the code may have changed under the patch. */
+		e->flags = 0;
+		e->count = 0;
+	}
+	site_release(rt, s);
+	rt->stats.untranslations++;
+	return 0;
+}
+
+void abt_untranslate_all(struct abt_rt *rt)
+{
+	u32 i;
+
+	for (i = 0; i < ABT_MAX_SITES && rt->nsites; i++)
+		if (rt->sites[i].pc)
+			abt_untranslate(rt, rt->sites[i].pc);
+}
