@@ -58,6 +58,8 @@ int set_elem_value(const char *name, struct loc l);
 
 static void pat_bits(const char *bits, struct loc l)
 {
+	int dot = 0;
+
 	for (const char *c = bits; *c; c++) {
 		int bit = 31 - pat_pos;
 		if (pat_pos >= 32) {
@@ -69,9 +71,12 @@ static void pat_bits(const char *bits, struct loc l)
 			if (*c == '1')
 				cur_rule.value |= 1u << bit;
 		} else if (*c == '.') {
-			diag_error(l, "'.' marks no field here: write name:len "
-				   "or %%field for field bits, '-' for ignored bits");
-			return;
+			/* once per token; count the bit so that the picture
+			 * length is not reported as a follow-on error */
+			if (!dot++)
+				diag_error(l, "'.' marks no field here: write "
+					   "name:len or %%field for field bits, "
+					   "'-' for ignored bits");
 		}
 		pat_pos++;
 	}
@@ -648,6 +653,16 @@ static void yyerror(const char *msg)
 		{ "BADCHAR", "stray character" }, { "ATPAREN", "'@('" },
 		{ "LABEL", "label" }, { "DOTDOT", "'..'" },
 		{ "$end", "end of file" },
+		{ "RULE", "'rule'" }, { "CONST", "'const'" },
+		{ "LAYOUT", "'layout'" }, { "REG", "'reg'" },
+		{ "SET", "'set'" }, { "PROFILE", "'profile'" },
+		{ "SHAPE", "'shape'" }, { "WHERE", "'where'" },
+		{ "IN", "'in'" }, { "NOT", "'not'" }, { "EMIT", "'emit'" },
+		{ "EFFECT", "'effect'" }, { "IF", "'if'" },
+		{ "ELSE", "'else'" }, { "CALL", "'call'" },
+		{ "LSHIFT", "'<<'" }, { "RSHIFT", "'>>'" }, { "EQ", "'=='" },
+		{ "NE", "'!='" }, { "LE", "'<='" }, { "GE", "'>='" },
+		{ "ANDAND", "'&&'" }, { "OROR", "'||'" },
 	};
 	while (*p && o < sizeof(buf) - 40) {
 		size_t i;

@@ -704,7 +704,9 @@ static void emit_block(struct rule *r)
 			continue;
 		}
 		if (t->sym != SYM_LABEL || t->index < 0) {
-			a->target = nw;	/* already reported; no follow-on errors */
+			/* already reported: no edge, so no follow-on errors
+			 * from the commit analysis */
+			a->target = -2;
 			continue;
 		}
 		int w = nw;
@@ -718,7 +720,7 @@ static void emit_block(struct rule *r)
 			diag_error(t->loc, "branch to '%s' goes backwards: stub "
 				   "bodies are straight-line code with forward "
 				   "branches only", t->name);
-			a->target = nw;
+			a->target = -2;	/* reported: no edge (see above) */
 		} else {
 			a->target = w;
 		}

@@ -12,9 +12,11 @@
 #ifdef __GNUC__
 #define abt_likely(x)	__builtin_expect(!!(x), 1)
 #define abt_unlikely(x)	__builtin_expect(!!(x), 0)
+#define abt_noinline	__attribute__((noinline))
 #else
 #define abt_likely(x)	(x)
 #define abt_unlikely(x)	(x)
+#define abt_noinline
 #endif
 
 /* Compile-time check that works in C99 and in the kernel. */

@@ -303,11 +303,16 @@ int abt_untranslate(struct abt_rt *rt, u32 pc)
 
 	if (!s)
 		return -ABT_ENOENT;
-	/* Only undo our own word: anything else there is newer. */
-	if (!abt_read32(rt, pc, &cur) && cur == s->patched) {
+	/* Only undo our own word: anything else there is newer. If the word
+	 * cannot be read or written, the patch may still be live: keep the
+	 * site and its stub. */
+	rc = abt_read32(rt, pc, &cur);
+	if (rc)
+		return rc;
+	if (cur == s->patched) {
 		rc = abt_write32(rt, pc, s->orig);
 		if (rc)
-			return rc;	/* patch still live: keep its stub */
+			return rc;
 		rt->ops->flush_icache(rt->port, pc, 4);
 	}
 	if (s->stub)

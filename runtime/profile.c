@@ -52,6 +52,9 @@ static void prof_claim(struct abt_rt *rt, struct abt_prof_entry *e, u32 pc,
 }
 
 /*
+ * Everything off the common path is out of line, so that abt_exit() itself
+ * needs no stack frame.
+ *
  * Find pc in its probe window. Entries are never emptied once used (an
  * eviction reuses the slot), so the first empty slot ends the search.
  */
@@ -85,7 +88,7 @@ static struct abt_prof_entry *prof_find(struct abt_rt *rt, u32 pc,
 }
 
 /* Entry for pc, claimed or evicted for it if new; NULL if none is free. */
-static struct abt_prof_entry *prof_get_slow(struct abt_rt *rt, u32 pc,
+static abt_noinline struct abt_prof_entry *prof_get_slow(struct abt_rt *rt, u32 pc,
 					    u32 word)
 {
 	struct abt_prof_entry *e, *empty, *victim;
@@ -128,14 +131,14 @@ u32 abt_prof_count(const struct abt_rt *rt, u32 pc)
 	return e ? prof_aged(rt, e) : 0;
 }
 
-static void prof_next_epoch(struct abt_rt *rt)
+static abt_noinline void prof_next_epoch(struct abt_rt *rt)
 {
 	rt->epoch++;
 	rt->epoch_left = rt->prof->decay;
 }
 
 /* An exit from inside the TC: the original word of an exit path. */
-static enum abt_exit_action exit_in_tc(struct abt_rt *rt, u32 pc, u32 word)
+static abt_noinline enum abt_exit_action exit_in_tc(struct abt_rt *rt, u32 pc, u32 word)
 {
 	struct abt_site *s = abt_tc_owner(rt, pc);
 	struct abt_fields f;
@@ -148,7 +151,7 @@ static enum abt_exit_action exit_in_tc(struct abt_rt *rt, u32 pc, u32 word)
 }
 
 /* The site reached the threshold and has no patch or refusal yet. */
-static enum abt_exit_action exit_hot(struct abt_rt *rt,
+static abt_noinline enum abt_exit_action exit_hot(struct abt_rt *rt,
 				     struct abt_prof_entry *e)
 {
 	if (!abt_translatable(rt, e->rule)) {
@@ -160,7 +163,7 @@ static enum abt_exit_action exit_hot(struct abt_rt *rt,
 					  ABT_EXIT_TRANSLATED;
 }
 
-static enum abt_exit_action exit_unprofiled(struct abt_rt *rt, u32 word)
+static abt_noinline enum abt_exit_action exit_unprofiled(struct abt_rt *rt, u32 word)
 {
 	struct abt_fields f;
 

@@ -262,6 +262,8 @@ int abt_stub_compose(const struct abt_profile *prof, u32 site_pc,
 	if (rc)
 		return rc;
 	put_epilogue(&c, &p, n - 1, 1);
+	if (c.pos != p.ret_at)
+		return -ABT_EINVAL;	/* a body overran its nwords */
 	rc = put_branch(&c, site_pc + 4 * n, n - 1);
 	for (k = 0; k < n && !rc; k++)
 		if (p.exit_at[k])

@@ -8,3 +8,32 @@ $(BUILD)/tests/test_runtime: tests/test_runtime.c $(BUILD)/libabt.a
 		$(LDFLAGS) -o $@
 
 -include $(BUILD)/tests/test_runtime.d
+
+# The Unicorn port; runs the bundled loop guest.
+TESTS += $(BUILD)/tests/test_sim
+
+$(BUILD)/tests/test_sim: tests/test_sim.c $(SIM_OBJS) $(BUILD)/libabt.a \
+			 $(SIM_GUESTS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SIM_CFLAGS) -MMD -MP \
+		-DSIM_GUEST_LOOP='"$(abspath $(BUILD))/guest/loop.elf"' \
+		$< $(SIM_OBJS) $(BUILD)/libabt.a $(SIM_LIBS) -lcmocka \
+		$(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_sim.d
+
+# rulesc as a black box: tests/rulesc/{ok,err}/*.rule, the command line,
+# determinism and gen/ regeneration. It runs $(RULESC) (the SAN build of
+# rulesc under SAN=1) and, to compile generated C, $(CC).
+TESTS += $(BUILD)/tests/test_rulesc
+
+$(BUILD)/tests/test_rulesc: tests/test_rulesc.c $(RULESC) \
+			    $(wildcard tests/rulesc/ok/*.rule) \
+			    $(wildcard tests/rulesc/err/*.rule)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP \
+		-DRULESC_PATH='"$(abspath $(RULESC))"' \
+		-DABT_SRCDIR='"$(CURDIR)"' -DABT_CC='"$(CC)"' \
+		$< -lcmocka $(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_rulesc.d

@@ -45,6 +45,9 @@ static void usage(FILE *f)
 "                        profile's, else 128K above the highest RAM)\n"
 "  --max-insns N         give up after N guest instructions (default 2G)\n"
 "  --quiet               no progress lines, only the final report\n"
+"  --compare             run twice, without and with translation, and print\n"
+"                        exits per rule side by side; exit status 1 if the\n"
+"                        two final states differ\n"
 "  --help                this text\n"
 "\n"
 "Numbers take 0x for hex and K/M suffixes for sizes. Exit status: 0 when the\n"
@@ -128,8 +131,133 @@ static void print_report(struct sim *s, const char *path, bool ok)
 
 enum {
 	OPT_PROFILE = 256, OPT_NO_TRANSLATE, OPT_THRESHOLD, OPT_IRQ_EVERY,
-	OPT_EXIT, OPT_RAM, OPT_TC, OPT_MAX_INSNS, OPT_QUIET, OPT_HELP,
+	OPT_EXIT, OPT_RAM, OPT_TC, OPT_MAX_INSNS, OPT_QUIET, OPT_COMPARE, OPT_HELP,
 };
+
+/* Load and run the guest once; NULL (and *ret = 1) if it cannot start. */
+static struct sim *run_guest(const struct sim_config *cfg, const char *path,
+			     bool have_exit, u32 exit_ea, u64 irq_every,
+			     int *ret)
+{
+	struct sim_elf elf;
+	struct sim *s;
+	char err[SIM_ERR_LEN];
+	u32 top;
+
+	*ret = 1;
+	if (sim_elf_read(path, &elf, err, sizeof(err))) {
+		fprintf(stderr, "%s: error: %s\n", prog, err);
+		return NULL;
+	}
+	if (!have_exit && sim_elf_symbol(&elf, "guest_exit", &exit_ea)) {
+		fprintf(stderr, "%s: error: %s has no symbol guest_exit; give --exit EA\n",
+			prog, path);
+		sim_elf_free(&elf);
+		return NULL;
+	}
+	s = sim_create(cfg, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "%s: error: %s\n", prog, err);
+		sim_elf_free(&elf);
+		return NULL;
+	}
+	if (sim_elf_load(s, &elf)) {
+		fprintf(stderr, "%s: error: %s: %s\n", prog, path, s->err);
+		sim_elf_free(&elf);
+		sim_destroy(s);
+		return NULL;
+	}
+	sim_set_pc(s, elf.entry);
+	sim_set_exit(s, exit_ea);
+	/* a boot loader's stack pointer: non-zero keeps KVM's PV critical
+	 * section test (critical == r1) from blocking interrupts */
+	top = cfg->ram[0].base + cfg->ram[0].size - 16;
+	sim_set_gpr(s, 1, top);
+	if (irq_every)
+		sim_irq_every(s, irq_every, SIM_IVOR_EXTERNAL);
+	sim_elf_free(&elf);
+
+	*ret = sim_run(s) ? 1 : 0;
+	if (*ret)
+		fprintf(stderr, "%s: error: %s\n", prog, s->err);
+	return s;
+}
+
+static const char *shape_name(enum abt_rule r)
+{
+	static const char *const names[] = { "trap", "inplace", "branch",
+					     "cluster" };
+
+	return r == ABT_RULE_NONE ? "unknown" : names[abt_rules[r].shape];
+}
+
+static void pct(u64 before, u64 after)
+{
+	if (before && after <= before)
+		printf("  %6.1f%%\n", 100.0 * (double)(before - after) /
+		       (double)before);
+	else
+		printf("  %7s\n", "-");
+}
+
+/* Stock vs abt on the same guest: exits per rule and the final states. */
+static int compare(struct sim *stock, struct sim *abt, const char *path)
+{
+	struct sim_state a, b;
+	int same;
+
+	printf("== %s: stock (every privileged instruction traps) vs abt "
+	       "(profile %s, threshold %u)\n\n", path, abt->prof.name,
+	       abt->prof.threshold);
+	printf("%-16s %-8s %12s %12s %9s\n", "rule", "shape", "stock exits",
+	       "abt exits", "removed");
+	for (int r = 0; r < ABT_RULE_COUNT; r++) {
+		u64 x = stock->stats.exits_rule[r], y = abt->stats.exits_rule[r];
+
+		if (!x && !y)
+			continue;
+		printf("%-16s %-8s %12llu %12llu", r ? abt_rules[r].name :
+		       "(unknown)", shape_name(r), (unsigned long long)x,
+		       (unsigned long long)y);
+		pct(x, y);
+	}
+	printf("%-16s %-8s %12llu %12llu", "total", "",
+	       (unsigned long long)stock->stats.exits,
+	       (unsigned long long)abt->stats.exits);
+	pct(stock->stats.exits, abt->stats.exits);
+	printf("%-16s %-8s %12llu %12llu\n", "guest insns", "",
+	       (unsigned long long)stock->stats.insns,
+	       (unsigned long long)abt->stats.insns);
+	if (abt->rt) {
+		const struct abt_stats *st = &abt->rt->stats;
+
+		printf("\nabt: %llu inplace, %llu branch, %llu cluster translations "
+		       "(%llu failed), %llu TC bytes, %llu traced reads, "
+		       "%llu traced writes\n",
+		       (unsigned long long)st->translations[ABT_SHAPE_INPLACE],
+		       (unsigned long long)st->translations[ABT_SHAPE_BRANCH],
+		       (unsigned long long)st->translations[ABT_SHAPE_CLUSTER],
+		       (unsigned long long)st->translate_fail,
+		       (unsigned long long)st->tc_bytes,
+		       (unsigned long long)st->trace_reads,
+		       (unsigned long long)st->trace_writes);
+	}
+	if (sim_get_state(stock, &a) || sim_get_state(abt, &b)) {
+		fprintf(stderr, "%s: error: cannot read the final state\n", prog);
+		return 1;
+	}
+	same = !memcmp(&a, &b, sizeof(a));
+	printf("final state (GPRs, CR, XER, LR, CTR, %d virtual registers, "
+	       "guest-visible RAM hash): %s\n", ABT_REG_COUNT,
+	       same ? "identical" : "DIFFERENT");
+	if (!same) {
+		printf("\nstock:\n");
+		sim_print_state(&a, stdout);
+		printf("\nabt:\n");
+		sim_print_state(&b, stdout);
+	}
+	return same ? 0 : 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -143,17 +271,16 @@ int main(int argc, char **argv)
 		{ "tc", required_argument, NULL, OPT_TC },
 		{ "max-insns", required_argument, NULL, OPT_MAX_INSNS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile = "linux", *path;
 	struct sim_config cfg;
-	struct sim_elf elf;
 	struct sim *s;
-	char err[SIM_ERR_LEN];
-	bool quiet = false, have_exit = false;
+	bool quiet = false, have_exit = false, do_compare = false;
 	u64 irq_every = 0;
-	u32 exit_ea = 0, top;
+	u32 exit_ea = 0;
 	int c, ret;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -202,6 +329,9 @@ int main(int argc, char **argv)
 		case OPT_QUIET:
 			quiet = true;
 			break;
+		case OPT_COMPARE:
+			do_compare = true;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
@@ -237,41 +367,29 @@ int main(int argc, char **argv)
 		cfg.progress_every = PROGRESS_EVERY;
 	}
 
-	if (sim_elf_read(path, &elf, err, sizeof(err))) {
-		fprintf(stderr, "%s: error: %s\n", prog, err);
-		return 1;
-	}
-	if (!have_exit && sim_elf_symbol(&elf, "guest_exit", &exit_ea)) {
-		fprintf(stderr, "%s: error: %s has no symbol guest_exit; give --exit EA\n",
-			prog, path);
-		sim_elf_free(&elf);
-		return 1;
-	}
-	s = sim_create(&cfg, err, sizeof(err));
-	if (!s) {
-		fprintf(stderr, "%s: error: %s\n", prog, err);
-		sim_elf_free(&elf);
-		return 1;
-	}
-	if (sim_elf_load(s, &elf)) {
-		fprintf(stderr, "%s: error: %s: %s\n", prog, path, s->err);
-		sim_elf_free(&elf);
-		sim_destroy(s);
-		return 1;
-	}
-	sim_set_pc(s, elf.entry);
-	sim_set_exit(s, exit_ea);
-	/* a boot loader's stack pointer: non-zero keeps KVM's PV critical
-	 * section test (critical == r1) from blocking interrupts */
-	top = cfg.ram[0].base + cfg.ram[0].size - 16;
-	sim_set_gpr(s, 1, top);
-	if (irq_every)
-		sim_irq_every(s, irq_every, SIM_IVOR_EXTERNAL);
-	sim_elf_free(&elf);
+	if (do_compare) {
+		struct sim_config stock_cfg = cfg;
+		struct sim *a, *b;
+		int ra, rb, rc;
 
-	ret = sim_run(s);
-	if (ret)
-		fprintf(stderr, "%s: error: %s\n", prog, s->err);
+		stock_cfg.translate = false;
+		a = run_guest(&stock_cfg, path, have_exit, exit_ea, irq_every,
+			      &ra);
+		if (!a)
+			return 1;
+		b = run_guest(&cfg, path, have_exit, exit_ea, irq_every, &rb);
+		if (!b) {
+			sim_destroy(a);
+			return 1;
+		}
+		rc = ra || rb ? 1 : compare(a, b, path);
+		sim_destroy(a);
+		sim_destroy(b);
+		return rc;
+	}
+	s = run_guest(&cfg, path, have_exit, exit_ea, irq_every, &ret);
+	if (!s)
+		return 1;
 	print_report(s, path, !ret);
 	sim_destroy(s);
 	return ret ? 1 : 0;

@@ -113,7 +113,10 @@ static bool page_traced(struct sim *s, u32 ea)
 	return s->rt && abt_page_traced(s->rt, ea);
 }
 
-int sim_read_guest(struct sim *s, u32 ea, void *buf, u32 len)
+/* Guest view of memory; `inspect` keeps the runtime's trace_reads stat
+ * untouched (a tool looking, not a guest access). */
+static int read_guest(struct sim *s, u32 ea, void *buf, u32 len,
+		      bool inspect)
 {
 	u8 *p = buf;
 
@@ -125,11 +128,11 @@ int sim_read_guest(struct sim *s, u32 ea, void *buf, u32 len)
 		if (n > len)
 			n = len;
 		if (page_traced(s, ea)) {
-			/* an inspection, not a guest access: keep stats */
 			u64 saved = s->rt->stats.trace_reads;
 			int ret = abt_trace_read(s->rt, ea, p, n);
 
-			s->rt->stats.trace_reads = saved;
+			if (inspect)
+				s->rt->stats.trace_reads = saved;
 			if (ret < 0)
 				return sim_errf(s, "abt_trace_read(0x%08x, %u) failed: %d",
 						ea, n, ret);
@@ -139,6 +142,11 @@ int sim_read_guest(struct sim *s, u32 ea, void *buf, u32 len)
 		len -= n;
 	}
 	return 0;
+}
+
+int sim_read_guest(struct sim *s, u32 ea, void *buf, u32 len)
+{
+	return read_guest(s, ea, buf, len, true);
 }
 
 void sim_flush_icache(struct sim *s, u32 ea, u32 len)
@@ -452,8 +460,13 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 
 	s->cur_pc = (u32)addr;
 	s->stats.insns++;
-	if (s->stepping)
+	if (s->stepping) {
+		/* single step without uc_emu_start's count: that installs
+		 * and later drops a count hook, flushing every TB each time */
+		if (s->stepped++)
+			stop_before(s, SIM_STOP_STEPPED);
 		return;
+	}
 	if (s->stats.insns > s->limit) {
 		stop_before(s, SIM_STOP_LIMIT);
 		return;
@@ -481,6 +494,18 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *arg)
 	s->stop = intno == 6 ? SIM_STOP_PRIV : SIM_STOP_INTR;
 	s->stop_intno = intno;
 	uc_emu_stop(uc);
+}
+
+/*
+ * Unicorn 2.0.1 checks page protections only on its slow memory path: once
+ * a page is in its softmmu TLB with read/write rights, uc_mem_protect does
+ * not take them away (nor does uc_mem_unmap, or a TB flush). A read/write
+ * hook over all memory keeps every access on the slow path, where the
+ * current protection is checked; it does nothing itself.
+ */
+static void hook_access(uc_engine *uc, uc_mem_type type, uint64_t addr,
+			int size, int64_t value, void *arg)
+{
 }
 
 static bool hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr,
@@ -519,6 +544,7 @@ static int step_with(struct sim *s, u32 pc, u32 ea, u32 len, u32 add,
 		     bool orig)
 {
 	u32 page[2], np = 0, i;
+	u8 tmp[SIM_PAGE];
 	int ret = 0;
 	uc_err e;
 
@@ -535,9 +561,9 @@ static int step_with(struct sim *s, u32 pc, u32 ea, u32 len, u32 add,
 			return sim_errf(s, "no guest memory at EA 0x%08x", page[i]);
 		if (orig && page_traced(s, page[i])) {
 			memcpy(s->save[i], r->mem + (page[i] - r->base), SIM_PAGE);
-			if (sim_read_guest(s, page[i],
-					   r->mem + (page[i] - r->base), SIM_PAGE))
+			if (read_guest(s, page[i], tmp, SIM_PAGE, false))
 				return -1;
+			memcpy(r->mem + (page[i] - r->base), tmp, SIM_PAGE);
 			sim_flush_icache(s, page[i], SIM_PAGE);
 			s->saved[i] = true;
 		}
@@ -546,19 +572,22 @@ static int step_with(struct sim *s, u32 pc, u32 ea, u32 len, u32 add,
 	}
 
 	s->stepping = true;
+	s->stepped = 0;
 	s->faulted = false;
 	s->stop = SIM_STOP_NONE;
 	s->stats.insns--;	/* counted again by the step */
-	e = uc_emu_start(s->uc, pc, s->exit_ea, 0, 1);
+	e = uc_emu_start(s->uc, pc, s->exit_ea, 0, 0);
 	s->stepping = false;
 	if (e != UC_ERR_OK || s->faulted)
 		ret = sim_errf(s, "re-executing the access at PC 0x%08x (EA 0x%08x) failed: %s%s",
 			       pc, ea, s->faulted ? mem_type_name(s->fault_type) : "",
 			       s->faulted ? "" : uc_strerror(e));
-	else if (s->stop != SIM_STOP_NONE)
+	else if (s->stop == SIM_STOP_PRIV || s->stop == SIM_STOP_INTR)
 		ret = sim_errf(s, "interrupt %u while re-executing the access at PC 0x%08x",
 			       s->stop_intno, pc);
-	else
+	else if (s->stop == SIM_STOP_STEPPED)
+		s->pc = s->cur_pc;
+	else	/* reached exit_ea right after the access */
 		uc_reg_read(s->uc, UC_PPC_REG_PC, &s->pc);
 
 	for (i = 0; i < np; i++) {
@@ -701,6 +730,9 @@ int sim_run(struct sim *s)
 					       (unsigned long long)s->limit,
 					       s->cur_pc);
 				break;
+			case SIM_STOP_STEPPED:	/* only while stepping */
+				s->pc = s->cur_pc;
+				break;
 			case SIM_STOP_PROGRESS:
 				s->pc = s->cur_pc;
 				s->next_progress += s->cfg.progress_every;
@@ -768,16 +800,21 @@ int sim_get_state(struct sim *s, struct sim_state *st)
 
 void sim_print_state(const struct sim_state *st, FILE *f)
 {
-	int i;
+	int i, n;
 
 	fprintf(f, "pc  %08x  cr  %08x  xer %08x  lr  %08x  ctr %08x\n",
 		st->pc, st->cr, st->xer, st->lr, st->ctr);
 	for (i = 0; i < 32; i++)
 		fprintf(f, "r%-2d %08x%s", i, st->gpr[i],
 			i % 8 == 7 ? "\n" : "  ");
-	for (i = 0; i < ABT_REG_COUNT; i++)
-		fprintf(f, "%-6s %08x%s", abt_reg_names[i], st->reg[i],
-			i % 6 == 5 || i == ABT_REG_COUNT - 1 ? "\n" : "  ");
+	for (i = 0, n = 0; i < ABT_REG_COUNT; i++) {
+		if (!st->reg[i])
+			continue;
+		fprintf(f, "%-9s %08x%s", abt_reg_names[i], st->reg[i],
+			++n % 5 ? "  " : "\n");
+	}
+	fprintf(f, "%s(virtual registers not shown are 0)\n",
+		n % 5 ? "\n" : "");
 	fprintf(f, "RAM hash (guest view) %08x\n", st->ram_hash);
 }
 
@@ -1036,6 +1073,7 @@ struct sim *sim_create(const struct sim_config *cfg, char *err, size_t errlen)
 		       ABT_PERM_R | ABT_PERM_W))
 		return create_fail(s, err, errlen);
 	s->cpu.magic = s->reg[s->nreg - 1].mem;
+	s->cpu.layout = s->prof.layout;
 	s->cpu.port = s;
 
 	s->ops.read = port_read;
@@ -1069,6 +1107,10 @@ struct sim *sim_create(const struct sim_config *cfg, char *err, size_t errlen)
 	if (e == UC_ERR_OK)
 		e = uc_hook_add(s->uc, &s->h_mem, UC_HOOK_MEM_INVALID, hook_mem,
 				s, 1, 0);
+	if (e == UC_ERR_OK)
+		e = uc_hook_add(s->uc, &s->h_access,
+				UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+				hook_access, s, 1, 0);
 	if (e != UC_ERR_OK) {
 		sim_errf(s, "Unicorn setup: %s", uc_strerror(e));
 		return create_fail(s, err, errlen);

@@ -91,6 +91,7 @@ enum sim_stop {
 	SIM_STOP_IRQ,		/* deliver the pending interrupt before cur_pc */
 	SIM_STOP_LIMIT,		/* instruction limit */
 	SIM_STOP_PROGRESS,	/* progress callback due, before cur_pc */
+	SIM_STOP_STEPPED,	/* single step done, before cur_pc */
 };
 
 struct sim_stats {
@@ -103,6 +104,14 @@ struct sim_stats {
 	u64 trace_read_faults;	/* reads of traced pages served */
 	u64 trace_write_faults;	/* writes to traced pages */
 	u64 tb_flushes;		/* flush_icache calls */
+};
+
+/* Guest TLB model behind the tlbwe/tlbre/tlbsx/tlbivax/tlbilx helpers. */
+#define SIM_TLB0_SETS	128
+#define SIM_TLB0_WAYS	4
+#define SIM_TLB1_SIZE	16
+struct sim_tlbe {
+	u32 mas1, mas2, mas3, mas7;
 };
 
 struct sim_pc_count {
@@ -133,11 +142,12 @@ struct sim {
 	bool exited;			/* reached exit_ea */
 
 	/* run-time bookkeeping of the hooks */
-	uc_hook h_code, h_intr, h_mem;
+	uc_hook h_code, h_intr, h_mem, h_access;
 	u32 cur_pc;			/* PC of the instruction being run */
 	enum sim_stop stop;
 	u32 stop_intno;
 	bool stepping;			/* single-stepping a faulting access */
+	int stepped;			/* instructions seen while stepping */
 	int fault_type;			/* uc_mem_type of the last fault */
 	u32 fault_ea, fault_size;
 	bool faulted;
@@ -153,6 +163,9 @@ struct sim {
 	u64 irq_every;			/* raise every N instructions */
 	u32 irq_every_ivor;
 	u64 irq_next;
+
+	struct sim_tlbe tlb0[SIM_TLB0_SETS * SIM_TLB0_WAYS];
+	struct sim_tlbe tlb1[SIM_TLB1_SIZE];
 
 	struct sim_stats stats;
 	struct sim_pc_count *pc_hist;	/* SIM_PC_HIST entries */

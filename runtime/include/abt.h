@@ -178,14 +178,22 @@ int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size);
  */
 enum abt_exit_action abt_exit(struct abt_rt *rt, u32 pc, u32 word);
 
-/* Translate the site at pc now (tools, tests). 0 or negative error. */
+/*
+ * Translate the site at pc now (tools, tests). 0 or negative error; on error
+ * guest memory is unchanged and the profiler will not retry the site.
+ */
 int abt_translate(struct abt_rt *rt, u32 pc);
-/* Undo the patch whose first word is at pc. */
+/*
+ * Undo the patch whose first word is at pc: the original word goes back
+ * (only if the patched word is still there) and the stub's TC space is
+ * freed at once. On SMP the port must first make sure no vCPU is inside
+ * that stub (kick them out and abt_recover_pc() their PCs).
+ */
 int abt_untranslate(struct abt_rt *rt, u32 pc);
 /* Undo every patch. */
 void abt_untranslate_all(struct abt_rt *rt);
 
-/* Is ea inside an allocated stub? */
+/* Is ea inside an allocated stub (granule-rounded)? */
 bool abt_in_tc(const struct abt_rt *rt, u32 ea);
 /*
  * Map a guest PC out of a stub before the port delivers an interrupt (or
@@ -195,12 +203,16 @@ bool abt_in_tc(const struct abt_rt *rt, u32 ea);
  */
 u32 abt_recover_pc(struct abt_rt *rt, u32 pc, u32 gpr[32], u32 *cr);
 
-/* Tracing: guest data access to a traced page. */
+/*
+ * Tracing: guest data access to a traced page. Pages holding a patched word
+ * or (part of) a stub are traced, and set execute-only through the port.
+ */
 bool abt_page_traced(const struct abt_rt *rt, u32 ea);
 /* Guest read of [ea, ea+len) on traced pages: fill buf with original bytes. */
 int abt_trace_read(struct abt_rt *rt, u32 ea, void *buf, u32 len);
-/* Guest write of [ea, ea+len): drop every patch whose words overlap it, so
- * the caller can then let the write through. Returns patches dropped. */
+/* Guest write of [ea, ea+len): drop every patch whose words overlap it (for
+ * a cluster: any member word; also any stub the range overlaps), so the
+ * caller can then let the write through. Returns patches dropped. */
 int abt_trace_write(struct abt_rt *rt, u32 ea, u32 len);
 
 /* Words of the stub for these n members (independent of EA and temps), or

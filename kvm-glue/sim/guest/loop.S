@@ -171,6 +171,10 @@ smc_site:
 	stw	r3, 12(r29)
 	lis	r4, smc_site@ha
 	lwz	r4, smc_site@l(r4)	/* the new word */
+	/* interrupts clobber SRR0/1: end with EE off and known values */
+	wrteei	0
+	mtspr	SRR0, r3
+	mtspr	SRR1, r4
 
 	.globl guest_exit
 guest_exit:
