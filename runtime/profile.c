@@ -88,8 +88,8 @@ static struct abt_prof_entry *prof_find(struct abt_rt *rt, u32 pc,
 }
 
 /* Entry for pc, claimed or evicted for it if new; NULL if none is free. */
-static abt_noinline struct abt_prof_entry *prof_get_slow(struct abt_rt *rt, u32 pc,
-					    u32 word)
+static abt_noinline struct abt_prof_entry *
+prof_get_slow(struct abt_rt *rt, u32 pc, u32 word)
 {
 	struct abt_prof_entry *e, *empty, *victim;
 
@@ -138,7 +138,8 @@ static abt_noinline void prof_next_epoch(struct abt_rt *rt)
 }
 
 /* An exit from inside the TC: the original word of an exit path. */
-static abt_noinline enum abt_exit_action exit_in_tc(struct abt_rt *rt, u32 pc, u32 word)
+static abt_noinline enum abt_exit_action
+exit_in_tc(struct abt_rt *rt, u32 pc, u32 word)
 {
 	struct abt_site *s = abt_tc_owner(rt, pc);
 	struct abt_fields f;
@@ -151,8 +152,8 @@ static abt_noinline enum abt_exit_action exit_in_tc(struct abt_rt *rt, u32 pc, u
 }
 
 /* The site reached the threshold and has no patch or refusal yet. */
-static abt_noinline enum abt_exit_action exit_hot(struct abt_rt *rt,
-				     struct abt_prof_entry *e)
+static abt_noinline enum abt_exit_action
+exit_hot(struct abt_rt *rt, struct abt_prof_entry *e)
 {
 	if (!abt_translatable(rt, e->rule)) {
 		/* The profile is constant: never look at this site again. */
@@ -163,7 +164,8 @@ static abt_noinline enum abt_exit_action exit_hot(struct abt_rt *rt,
 					  ABT_EXIT_TRANSLATED;
 }
 
-static abt_noinline enum abt_exit_action exit_unprofiled(struct abt_rt *rt, u32 word)
+static abt_noinline enum abt_exit_action
+exit_unprofiled(struct abt_rt *rt, u32 word)
 {
 	struct abt_fields f;
 

@@ -4,9 +4,11 @@
  * frame of docs/contracts.md "Stub shape" and records, for every word, what
  * an interrupt taken there must undo (struct abt_recovery).
  *
- *   prologue   stw t0,scratch1(0) [stw t1,scratch2(0)] [mfcr t0; stw t0,scratch3(0)]
+ *   prologue   stw t0,scratch1(0)  [stw t1,scratch2(0)]
+ *              [mfcr t0; stw t0,scratch3(0)]
  *   bodies     m0 .. mn-1
- *   epilogue   [lwz t0,scratch3(0); mtcrf 0xff,t0] [lwz t1,scratch2(0)] lwz t0,scratch1(0)
+ *   epilogue   [lwz t0,scratch3(0); mtcrf 0xff,t0]  [lwz t1,scratch2(0)]
+ *              lwz t0,scratch1(0)
  *              b s_last+4
  *   exit(mk)   epilogue; original word of mk; b sk+4
  */

@@ -33,7 +33,8 @@
 #define TC_SIZE		0x00020000u
 #define FAR_BASE	0x08200000u	/* beyond branch reach of the code */
 #define FAR_SIZE	0x00020000u
-#define EDGE_BASE	(CODE_BASE + 0x02000000u - 0x100u)	/* half in reach */
+/* half in reach */
+#define EDGE_BASE	(CODE_BASE + 0x02000000u - 0x100u)
 #define EDGE_SIZE	0x00001000u
 #define MID_BASE	0x01000000u	/* reachable, far from CODE_BASE */
 #define MID_SIZE	0x00001000u
@@ -1232,10 +1233,12 @@ static void step(struct rig *g, struct abt_cpu *c)
 			break;
 		}
 		if (xo == 144) {		/* mtcrf */
-			for (m = 0; m < 8; m++)
+			for (m = 0; m < 8; m++) {
+				u32 fm = 0xf0000000u >> 4 * m;
+
 				if (w >> (12 + 7 - m) & 1)
-					c->cr = (c->cr & ~(0xf0000000u >> 4 * m)) |
-						(r[rs] & 0xf0000000u >> 4 * m);
+					c->cr = (c->cr & ~fm) | (r[rs] & fm);
+			}
 			break;
 		}
 		if (xo == 316) {		/* xor[.] */

@@ -37,3 +37,18 @@ $(BUILD)/tests/test_rulesc: tests/test_rulesc.c $(RULESC) \
 		$< -lcmocka $(LDFLAGS) -o $@
 
 -include $(BUILD)/tests/test_rulesc.d
+
+# Tests of the generated code alone (gen/*.c compiled in, no runtime):
+# the decoder against an ISA reference and capstone, the body emitters,
+# the reference emulator. Each links only the gen/ files it needs, so a
+# test can define the port's helpers itself.
+GEN_TEST_DEPS := $(GEN_FILES) tests/tests.mk
+
+TESTS += $(BUILD)/tests/test_decode
+
+$(BUILD)/tests/test_decode: tests/test_decode.c $(GEN_TEST_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP $< gen/abt_decode.c gen/abt_tables.c \
+		-lcmocka -lcapstone $(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_decode.d

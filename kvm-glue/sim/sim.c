@@ -386,6 +386,31 @@ static void irq_raise(struct sim *s, u32 ivor)
 }
 
 /*
+ * Emulate the translatable instruction at *pc (original bytes) after a
+ * recovery. Returns true if the interrupt must now wait (EE was cleared).
+ */
+static bool recover_step(struct sim *s, u32 *pc)
+{
+	struct abt_fields f;
+	enum abt_rule r;
+	u32 word;
+	u8 b[4];
+
+	if (abt_trace_read(s->rt, *pc, b, 4))
+		return false;
+	word = (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
+	r = abt_decode(word, &f);
+	if (r == ABT_RULE_NONE || abt_rules[r].shape == ABT_SHAPE_TRAP)
+		return false;
+	s->cpu.pc = *pc;
+	if (abt_emulate(&s->cpu, word) != ABT_EMULATE_DONE)
+		return false;
+	s->stats.recover_steps++;
+	*pc = s->cpu.pc;
+	return !irq_deliverable(s);
+}
+
+/*
  * Take interrupt `ivor` with the guest about to execute `pc`. The vCPU
  * state is in Unicorn; it is loaded, changed and stored back here.
  */
@@ -398,8 +423,21 @@ static int deliver(struct sim *s, u32 pc, u32 ivor, bool async)
 		return sim_errf(s, "cannot deliver interrupt IVOR%u: IVPR/IVOR%u not declared by the rules",
 				ivor, ivor);
 	load_cpu(s);
-	if (s->rt)
+	if (s->rt && in_tc(s, pc)) {
 		pc = abt_recover_pc(s->rt, pc, s->cpu.gpr, &s->cpu.cr);
+		/*
+		 * A stub rolled back to its site would restart from scratch
+		 * after the handler; with interrupts closer together than
+		 * handler plus stub the guest would never get past it. So
+		 * the host runs that one instruction first (its trap path),
+		 * then delivers only if it left EE set.
+		 */
+		if (async && recover_step(s, &pc)) {
+			store_cpu(s);
+			s->pc = pc;
+			return 0;
+		}
+	}
 	if (in_tc(s, pc))
 		s->stats.irq_srr0_in_tc++;
 	msr = vmsr(s);
@@ -887,8 +925,9 @@ void sim_print_stats(struct sim *s, FILE *f)
 		fprintf(f, "traced reads / writes    %12llu / %llu\n",
 			(unsigned long long)rs->trace_reads,
 			(unsigned long long)rs->trace_writes);
-		fprintf(f, "PCs recovered from stubs %12llu\n",
-			(unsigned long long)rs->recoveries);
+		fprintf(f, "PCs recovered from stubs %12llu (%llu then stepped "
+			"by the host)\n", (unsigned long long)rs->recoveries,
+			(unsigned long long)s->stats.recover_steps);
 	}
 }
 

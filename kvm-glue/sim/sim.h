@@ -100,6 +100,7 @@ struct sim_stats {
 	u64 exits_rule[ABT_RULE_COUNT];	/* by abt_decode() of the word */
 	u64 irqs;		/* interrupts delivered */
 	u64 irq_srr0_in_tc;	/* deliveries whose SRR0 pointed into a stub */
+	u64 recover_steps;	/* instructions run by the host after a rollback */
 	u64 prog_irqs;		/* privileged instruction at virtual PR=1 */
 	u64 trace_read_faults;	/* reads of traced pages served */
 	u64 trace_write_faults;	/* writes to traced pages */

@@ -63,7 +63,7 @@ struct abt_prof_entry {
 
 /* A translated site (inplace, branch or cluster). */
 struct abt_site {
-	u32 pc;			/* guest EA of the (first) patched word; 0 = free */
+	u32 pc;			/* EA of the (first) patched word; 0 = free */
 	u32 orig;		/* original word at pc */
 	u32 patched;		/* word written at pc */
 	u32 stub;		/* TC EA of the stub, 0 for inplace */
@@ -109,7 +109,7 @@ struct abt_tc_region {
 /* Open-addressed by page number; nsites == 0 marks a free entry. */
 struct abt_page {
 	u32 ea;			/* page-aligned guest EA */
-	u32 nsites;		/* patches (code words or stubs) on this page */
+	u32 nsites;		/* patched words and stubs on this page */
 };
 
 struct abt_stats {
