@@ -606,6 +606,14 @@ u32 abt_operand_gprs(enum abt_rule r, const struct abt_fields *f)
 		return 1u << f->rS;
 	case ABT_RULE_mtspr_ignored:
 		return 1u << f->rS;
+	case ABT_RULE_tlbsx:
+		return 1u << f->rA | 1u << f->rB;
+	case ABT_RULE_tlbivax:
+		return 1u << f->rA | 1u << f->rB;
+	case ABT_RULE_tlbilx:
+		return 1u << f->rA | 1u << f->rB;
+	case ABT_RULE_dcbtls:
+		return 1u << f->rA | 1u << f->rB;
 	default:
 		return 0;
 	}

@@ -319,9 +319,15 @@ struct abt_emit_env {
 	const struct abt_layout *layout;
 };
 
+/* The d(0) displacement of a slot: its EA sign-extended from 16
+ * bits. For a magic page out of d(0) reach it is far out of s16
+ * range (even plus or minus a small offset), so the emitters fail
+ * with -ABT_ERANGE instead of wrapping to another address. */
 static inline s32 abt_slot_disp(const struct abt_emit_env *env, enum abt_slot s)
 {
-	return (s32)(s16)(u16)(env->magic_ea + env->layout->off[s]);
+	u32 ea = env->magic_ea + env->layout->off[s];
+
+	return (u32)(s32)(s16)ea == ea ? (s32)(s16)ea : 0x40000000;
 }
 
 /* Write rule r's body for fields f into buf; returns the word count

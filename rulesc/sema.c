@@ -352,6 +352,10 @@ static void effect_expr(struct rule *r, struct expr *e, int lvalue)
 			diag_error(e->loc, "only gpr[...] and spr[...] can be "
 				   "indexed, not '%s'", e->name);
 		effect_expr(r, e->a, 0);
+		/* gpr[field]: the field names a register (for temps' choice) */
+		if (!strcmp(e->name, "gpr") && e->a->kind == E_NAME &&
+		    e->a->sym == SYM_FIELD && prog.fields[e->a->index].width == 5)
+			prog.fields[e->a->index].is_gpr = true;
 		break;
 	case E_UNARY:
 	case E_BINARY:
@@ -606,6 +610,12 @@ static void emit_line(struct rule *r, struct asm_line *a)
 					   "this emit block", e->name);
 			break;
 		default:
+			if (in->ops[i] == K_CRF && e->kind == E_NAME &&
+			    !strncmp(e->name, "cr", 2) && e->name[2] >= '0' &&
+			    e->name[2] <= '7' && !e->name[3]) {
+				e->kind = E_NUM;	/* cr0..cr7 */
+				e->num = e->name[2] - '0';
+			}
 			emit_imm(r, e);
 			if (is_const_expr(e)) {
 				int64_t v;
@@ -888,21 +898,44 @@ static int cons_ok(const struct rule *r, uint32_t w)
 	return 1;
 }
 
-static uint32_t cons_bits(const struct rule *r)
+static uint32_t field_bits(const struct field *f)
 {
 	uint32_t m = 0;
 
-	for (int c = 0; c < r->ncons; c++) {
-		const struct field *f = &prog.fields[r->cons[c].field];
-
-		for (int i = 0; i < f->npieces; i++)
-			for (int b = 0; b < f->p[i].len; b++)
-				m |= 1u << (f->p[i].pos + b);
-	}
+	for (int i = 0; i < f->npieces; i++)
+		for (int b = 0; b < f->p[i].len; b++)
+			m |= 1u << (f->p[i].pos + b);
 	return m;
 }
 
-/* Is there a word both rules match? Enumerate the constrained bits. */
+/* The bits of a word whose field f holds v (inverse of field_value). */
+static uint32_t field_place(const struct field *f, uint32_t v)
+{
+	uint32_t w = 0;
+
+	for (int i = f->npieces - 1; i >= 0; i--) {
+		w |= (v & ((1u << f->p[i].len) - 1)) << f->p[i].pos;
+		v >>= f->p[i].len;
+	}
+	return w;
+}
+
+/* Does v satisfy every constraint of r on field fi? */
+static int field_cons_ok(const struct rule *r, int fi, uint32_t v)
+{
+	for (int c = 0; c < r->ncons; c++)
+		if (r->cons[c].field == fi &&
+		    vs_has(&r->cons[c].v, v) == r->cons[c].negate)
+			return 0;
+	return 1;
+}
+
+/*
+ * Is there a word both rules match? When the constrained fields share no
+ * bits (the usual case) each field is solved on its own: a value that
+ * agrees with the fixed bits and every constraint on it. Otherwise
+ * enumerate the constrained bits.
+ */
 static int rules_overlap(const struct rule *a, const struct rule *b,
 			 uint32_t *example)
 {
@@ -910,15 +943,56 @@ static int rules_overlap(const struct rule *a, const struct rule *b,
 
 	if ((a->value ^ b->value) & both)
 		return 0;
-	uint32_t base = a->value | b->value;
-	uint32_t free = (cons_bits(a) | cons_bits(b)) & ~(a->mask | b->mask);
+	uint32_t base = a->value | b->value, fixed = a->mask | b->mask;
+	int fl[8], nf = 0, disjoint = 1;
+	uint32_t seen = 0;
+
+	for (int k = 0; k < a->ncons + b->ncons; k++) {
+		int fi = k < a->ncons ? a->cons[k].field :
+					b->cons[k - a->ncons].field;
+		int j;
+
+		for (j = 0; j < nf && fl[j] != fi; j++)
+			;
+		if (j < nf)
+			continue;
+		fl[nf++] = fi;
+		if (seen & field_bits(&prog.fields[fi]))
+			disjoint = 0;
+		seen |= field_bits(&prog.fields[fi]);
+	}
+	if (disjoint) {
+		uint32_t w = base;
+
+		for (int j = 0; j < nf; j++) {
+			const struct field *f = &prog.fields[fl[j]];
+			uint32_t fm = field_bits(f) & fixed, v;
+
+			for (v = 0; v < (1u << f->width); v++)
+				if ((field_place(f, v) & fm) == (base & fm) &&
+				    field_cons_ok(a, fl[j], v) &&
+				    field_cons_ok(b, fl[j], v))
+					break;
+			if (v == (1u << f->width))
+				return 0;
+			w = (w & ~field_bits(f)) | field_place(f, v);
+		}
+		*example = w;
+		return cons_ok(a, w) && cons_ok(b, w);
+	}
+
+	uint32_t free = seen & ~fixed;
 	int pos[32], n = 0;
 
 	for (int i = 0; i < 32; i++)
 		if (free >> i & 1)
 			pos[n++] = i;
-	if (n > 20)
-		n = 20;	/* constraint fields are at most 10 bits each */
+	if (n > 20) {
+		diag_error(a->loc, "rules '%s' and '%s' constrain overlapping "
+			   "fields over %d free bits: too many to check them "
+			   "for overlap", a->name, b->name, n);
+		return 0;
+	}
 	for (uint32_t k = 0; k < (1u << n); k++) {
 		uint32_t w = base;
 
