@@ -223,7 +223,7 @@ static const struct abt_profile profile_linux = {
 	},
 };
 
-/* rules/u-boot.rule:6 */
+/* rules/u-boot.rule:9 */
 static const struct abt_profile profile_uboot = {
 	.name = "uboot",
 	.magic_ea = 0xfffff000u,
@@ -234,7 +234,7 @@ static const struct abt_profile profile_uboot = {
 	.ntc = 0,
 	.enabled = {
 		[ABT_RULE_mfmsr] = 1,
-		[ABT_RULE_mtmsr] = 0,
+		[ABT_RULE_mtmsr] = 1,
 		[ABT_RULE_wrtee] = 1,
 		[ABT_RULE_wrteei0] = 1,
 		[ABT_RULE_wrteei1] = 1,

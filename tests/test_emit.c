@@ -48,25 +48,7 @@ NO_HELPER(tlbsx, u32 a0)
 NO_HELPER(tlbivax, u32 a0)
 NO_HELPER(tlbilx, u32 a0, u32 a1)
 
-static uint64_t rng_state;
-
-static u32 rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (u32)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static void seed_rng(u32 salt)
-{
-	const char *s = getenv("ABT_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : 20240601;
-
-	rng_state = (seed + 1) * 0x9e3779b97f4a7c15ull ^ salt;
-	if (!rng_state)
-		rng_state = 1;
-}
+#include "test_rng.h"
 
 static const struct abt_layout *layout;
 static u32 linux_magic;

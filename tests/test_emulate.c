@@ -183,15 +183,7 @@ static u32 w_mtspr(u32 spr, u32 rs)
 /* ---- the rig: a CPU with random state, and the expected copy ---- */
 
 static const struct abt_layout *layout;
-static uint64_t rng_state = 88172645463325252ull;
-
-static u32 rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (u32)(rng_state >> 16);
-}
+#include "test_rng.h"
 
 struct rig {
 	struct abt_cpu cpu, want;
