@@ -3,7 +3,7 @@
 
 #include "abt_gen.h"
 
-/* rules/booke.rule:236: spr in {...} */
+/* rules/booke.rule:240: spr in {...} */
 static inline bool cons_mfspr_slot_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -33,7 +33,7 @@ static inline bool cons_mfspr_slot_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:243: spr in {...} */
+/* rules/booke.rule:247: spr in {...} */
 static inline bool cons_mtspr_slot_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -58,7 +58,7 @@ static inline bool cons_mtspr_slot_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:252: spr in {...} */
+/* rules/booke.rule:256: spr in {...} */
 static inline bool cons_mtspr_bucsr_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -69,7 +69,7 @@ static inline bool cons_mtspr_bucsr_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:259: spr in {...} */
+/* rules/booke.rule:263: spr in {...} */
 static inline bool cons_mtspr_sprg_hi_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -83,7 +83,7 @@ static inline bool cons_mtspr_sprg_hi_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:265: spr in {...} */
+/* rules/booke.rule:269: spr in {...} */
 static inline bool cons_mfspr_state_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -149,7 +149,7 @@ static inline bool cons_mfspr_state_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:271: spr in {...} */
+/* rules/booke.rule:275: spr in {...} */
 static inline bool cons_mtspr_state_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -206,7 +206,7 @@ static inline bool cons_mtspr_state_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:277: spr in {...} */
+/* rules/booke.rule:281: spr in {...} */
 static inline bool cons_mtspr_w1c_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -219,7 +219,7 @@ static inline bool cons_mtspr_w1c_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:283: spr in {...} */
+/* rules/booke.rule:287: spr in {...} */
 static inline bool cons_mtspr_ignored_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -253,7 +253,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 131:
 			if ((w & 0xfc1fffffu) == 0x7c000106u) {
-				/* rules/booke.rule:195 */
+				/* rules/booke.rule:197 */
 				f->rS = (w >> 21) & 0x1fu;
 				return ABT_RULE_wrtee;
 			}
@@ -262,13 +262,13 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			switch ((w >> 11) & 0x3ffu) {
 			case 0:
 				if ((w & 0xffffffffu) == 0x7c000146u) {
-					/* rules/booke.rule:211 */
+					/* rules/booke.rule:214 */
 					return ABT_RULE_wrteei0;
 				}
 				return ABT_RULE_NONE;
 			case 16:
 				if ((w & 0xffffffffu) == 0x7c008146u) {
-					/* rules/booke.rule:221 */
+					/* rules/booke.rule:224 */
 					return ABT_RULE_wrteei1;
 				}
 				return ABT_RULE_NONE;
@@ -298,7 +298,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 630:
 			case 944:
 				if ((w & 0xfc0007ffu) == 0x7c0002a6u) {
-					/* rules/booke.rule:235 */
+					/* rules/booke.rule:239 */
 					f->rD = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -362,7 +362,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 1019:
 			case 1023:
 				if ((w & 0xfc0007ffu) == 0x7c0002a6u) {
-					/* rules/booke.rule:264 */
+					/* rules/booke.rule:268 */
 					f->rD = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -390,7 +390,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 630:
 			case 944:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:242 */
+					/* rules/booke.rule:246 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -399,7 +399,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 				return ABT_RULE_NONE;
 			case 1013:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:251 */
+					/* rules/booke.rule:255 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -411,7 +411,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 278:
 			case 279:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:258 */
+					/* rules/booke.rule:262 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -466,7 +466,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 1012:
 			case 1019:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:270 */
+					/* rules/booke.rule:274 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -477,7 +477,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 336:
 			case 572:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:276 */
+					/* rules/booke.rule:280 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -488,7 +488,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 285:
 			case 286:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:282 */
+					/* rules/booke.rule:286 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -500,19 +500,19 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			}
 		case 978:
 			if ((w & 0xffffffffu) == 0x7c0007a4u) {
-				/* rules/booke.rule:305 */
+				/* rules/booke.rule:309 */
 				return ABT_RULE_tlbwe;
 			}
 			return ABT_RULE_NONE;
 		case 946:
 			if ((w & 0xffffffffu) == 0x7c000764u) {
-				/* rules/booke.rule:310 */
+				/* rules/booke.rule:314 */
 				return ABT_RULE_tlbre;
 			}
 			return ABT_RULE_NONE;
 		case 914:
 			if ((w & 0xffe007ffu) == 0x7c000724u) {
-				/* rules/booke.rule:315 */
+				/* rules/booke.rule:319 */
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
 				return ABT_RULE_tlbsx;
@@ -520,7 +520,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 786:
 			if ((w & 0xffe007ffu) == 0x7c000624u) {
-				/* rules/booke.rule:320 */
+				/* rules/booke.rule:324 */
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
 				return ABT_RULE_tlbivax;
@@ -528,7 +528,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 18:
 			if ((w & 0xff8007ffu) == 0x7c000024u) {
-				/* rules/booke.rule:325 */
+				/* rules/booke.rule:329 */
 				f->T = (w >> 21) & 0x3u;
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
@@ -537,13 +537,13 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 566:
 			if ((w & 0xffffffffu) == 0x7c00046cu) {
-				/* rules/booke.rule:331 */
+				/* rules/booke.rule:335 */
 				return ABT_RULE_tlbsync;
 			}
 			return ABT_RULE_NONE;
 		case 166:
 			if ((w & 0xfc0007ffu) == 0x7c00014cu) {
-				/* rules/booke.rule:338 */
+				/* rules/booke.rule:342 */
 				f->CT = (w >> 21) & 0x1fu;
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
@@ -557,19 +557,19 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 		switch ((w >> 1) & 0x3ffu) {
 		case 50:
 			if ((w & 0xffffffffu) == 0x4c000064u) {
-				/* rules/booke.rule:289 */
+				/* rules/booke.rule:293 */
 				return ABT_RULE_rfi;
 			}
 			return ABT_RULE_NONE;
 		case 51:
 			if ((w & 0xffffffffu) == 0x4c000066u) {
-				/* rules/booke.rule:294 */
+				/* rules/booke.rule:298 */
 				return ABT_RULE_rfci;
 			}
 			return ABT_RULE_NONE;
 		case 39:
 			if ((w & 0xffffffffu) == 0x4c00004eu) {
-				/* rules/booke.rule:299 */
+				/* rules/booke.rule:303 */
 				return ABT_RULE_rfdi;
 			}
 			return ABT_RULE_NONE;

@@ -151,7 +151,7 @@ static int emit_mtmsr(const struct abt_emit_env *env,
 	return 11;
 }
 
-/* rules/booke.rule:195: wrtee */
+/* rules/booke.rule:197: wrtee */
 static int emit_wrtee(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -160,51 +160,51 @@ static int emit_wrtee(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 8)
 		return -ABT_ENOSPC;
-	/* 198: lwz     t0, @msr(0) */
+	/* 200: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 199: rlwimi  t0, rS, 0, 16, 16 */
+	/* 201: rlwimi  t0, rS, 0, 16, 16 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(f->rS);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x10u);
 	v[4] = (s32)(0x10u);
 	buf[1] = abt_enc_rlwimi(v[0], v[1], v[2], v[3], v[4]);
-	/* 200: stw     t0, @msr(0) */
+	/* 202: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[2] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 201: andi.   t0, t0, MSR_EE */
+	/* 203: andi.   t0, t0, MSR_EE */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
 	buf[3] = abt_enc_andi_(v[0], v[1], v[2]);
-	/* 202: beq     done */
+	/* 204: beq     done */
 	v[0] = 0;
 	v[1] = 16;
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
 	buf[4] = abt_enc_bc(12, 2 + 4 * v[0], v[1]);
-	/* 203: lwz     t0, @int_pending(0) */
+	/* 205: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[5] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 204: cmpwi   t0, 0 */
+	/* 206: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	buf[6] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 205: bne     exit */
+	/* 207: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 28u));
 	if (!abt_disp_fits(v[1], 16))
@@ -213,7 +213,7 @@ static int emit_wrtee(const struct abt_emit_env *env,
 	return 8;
 }
 
-/* rules/booke.rule:211: wrteei0 */
+/* rules/booke.rule:214: wrteei0 */
 static int emit_wrteei0(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -222,21 +222,21 @@ static int emit_wrteei0(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 3)
 		return -ABT_ENOSPC;
-	/* 214: lwz     t0, @msr(0) */
+	/* 217: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 215: rlwinm  t0, t0, 0, 17, 15 */
+	/* 218: rlwinm  t0, t0, 0, 17, 15 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x11u);
 	v[4] = (s32)(0xfu);
 	buf[1] = abt_enc_rlwinm(v[0], v[1], v[2], v[3], v[4]);
-	/* 216: stw     t0, @msr(0) */
+	/* 219: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
@@ -246,7 +246,7 @@ static int emit_wrteei0(const struct abt_emit_env *env,
 	return 3;
 }
 
-/* rules/booke.rule:221: wrteei1 */
+/* rules/booke.rule:224: wrteei1 */
 static int emit_wrteei1(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -255,38 +255,38 @@ static int emit_wrteei1(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 6)
 		return -ABT_ENOSPC;
-	/* 224: lwz     t0, @msr(0) */
+	/* 227: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 225: ori     t0, t0, MSR_EE */
+	/* 228: ori     t0, t0, MSR_EE */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
 	buf[1] = abt_enc_ori(v[0], v[1], v[2]);
-	/* 226: stw     t0, @msr(0) */
+	/* 229: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[2] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 227: lwz     t0, @int_pending(0) */
+	/* 230: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[3] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 228: cmpwi   t0, 0 */
+	/* 231: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	buf[4] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 229: bne     exit */
+	/* 232: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 20u));
 	if (!abt_disp_fits(v[1], 16))
@@ -295,7 +295,7 @@ static int emit_wrteei1(const struct abt_emit_env *env,
 	return 6;
 }
 
-/* rules/booke.rule:235: mfspr_slot */
+/* rules/booke.rule:239: mfspr_slot */
 static int emit_mfspr_slot(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -310,7 +310,7 @@ static int emit_mfspr_slot(const struct abt_emit_env *env,
 	sd = abt_slot_disp(env, (enum abt_slot)slot);
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 238: lwz rD, @(spr)(0) */
+	/* 242: lwz rD, @(spr)(0) */
 	v[0] = (s32)(f->rD);
 	v[1] = (s32)(sd);
 	if (!(abt_simm_fits(v[1])))
@@ -320,7 +320,7 @@ static int emit_mfspr_slot(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:242: mtspr_slot */
+/* rules/booke.rule:246: mtspr_slot */
 static int emit_mtspr_slot(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -335,7 +335,7 @@ static int emit_mtspr_slot(const struct abt_emit_env *env,
 	sd = abt_slot_disp(env, (enum abt_slot)slot);
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 245: stw rS, @(spr)(0) */
+	/* 249: stw rS, @(spr)(0) */
 	v[0] = (s32)(f->rS);
 	v[1] = (s32)(sd);
 	if (!(abt_simm_fits(v[1])))
@@ -345,7 +345,7 @@ static int emit_mtspr_slot(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:251: mtspr_bucsr */
+/* rules/booke.rule:255: mtspr_bucsr */
 static int emit_mtspr_bucsr(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -354,12 +354,12 @@ static int emit_mtspr_bucsr(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 254: nop */
+	/* 258: nop */
 	buf[0] = abt_enc_nop();
 	return 1;
 }
 
-/* rules/booke.rule:331: tlbsync */
+/* rules/booke.rule:335: tlbsync */
 static int emit_tlbsync(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -368,7 +368,7 @@ static int emit_tlbsync(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 333: nop */
+	/* 337: nop */
 	buf[0] = abt_enc_nop();
 	return 1;
 }

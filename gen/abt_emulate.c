@@ -612,70 +612,70 @@ enum abt_emulate_result abt_emulate(struct abt_cpu *cpu, u32 word)
 	case ABT_RULE_mtmsr:	/* rules/booke.rule:176 */
 		abt_slot_write(cpu, ABT_SLOT_msr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_wrtee:	/* rules/booke.rule:195 */
+	case ABT_RULE_wrtee:	/* rules/booke.rule:197 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)((u32)(abt_slot_read(cpu, ABT_SLOT_msr) & (u32)(~0x8000u /* MSR_EE */)) | (u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */)));
 		break;
-	case ABT_RULE_wrteei0:	/* rules/booke.rule:211 */
+	case ABT_RULE_wrteei0:	/* rules/booke.rule:214 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(abt_slot_read(cpu, ABT_SLOT_msr) & (u32)(~0x8000u /* MSR_EE */)));
 		break;
-	case ABT_RULE_wrteei1:	/* rules/booke.rule:221 */
+	case ABT_RULE_wrteei1:	/* rules/booke.rule:224 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(abt_slot_read(cpu, ABT_SLOT_msr) | 0x8000u /* MSR_EE */));
 		break;
-	case ABT_RULE_mfspr_slot:	/* rules/booke.rule:235 */
+	case ABT_RULE_mfspr_slot:	/* rules/booke.rule:239 */
 		cpu->gpr[(f.rD) & 31] = abt_spr_get(cpu, f.spr);
 		break;
-	case ABT_RULE_mtspr_slot:	/* rules/booke.rule:242 */
+	case ABT_RULE_mtspr_slot:	/* rules/booke.rule:246 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mtspr_bucsr:	/* rules/booke.rule:251 */
+	case ABT_RULE_mtspr_bucsr:	/* rules/booke.rule:255 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_mtspr_sprg_hi:	/* rules/booke.rule:258 */
+	case ABT_RULE_mtspr_sprg_hi:	/* rules/booke.rule:262 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mfspr_state:	/* rules/booke.rule:264 */
+	case ABT_RULE_mfspr_state:	/* rules/booke.rule:268 */
 		cpu->gpr[(f.rD) & 31] = abt_spr_get(cpu, f.spr);
 		break;
-	case ABT_RULE_mtspr_state:	/* rules/booke.rule:270 */
+	case ABT_RULE_mtspr_state:	/* rules/booke.rule:274 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mtspr_w1c:	/* rules/booke.rule:276 */
+	case ABT_RULE_mtspr_w1c:	/* rules/booke.rule:280 */
 		abt_spr_set(cpu, f.spr, (u32)(abt_spr_get(cpu, f.spr) & (u32)(~cpu->gpr[(f.rS) & 31])));
 		break;
-	case ABT_RULE_mtspr_ignored:	/* rules/booke.rule:282 */
+	case ABT_RULE_mtspr_ignored:	/* rules/booke.rule:286 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_rfi:	/* rules/booke.rule:289 */
+	case ABT_RULE_rfi:	/* rules/booke.rule:293 */
 		npc = abt_slot_read(cpu, ABT_SLOT_srr0);
 		abt_slot_write(cpu, ABT_SLOT_msr, abt_slot_read(cpu, ABT_SLOT_srr1));
 		break;
-	case ABT_RULE_rfci:	/* rules/booke.rule:294 */
+	case ABT_RULE_rfci:	/* rules/booke.rule:298 */
 		npc = cpu->CSRR0;
 		abt_slot_write(cpu, ABT_SLOT_msr, cpu->CSRR1);
 		break;
-	case ABT_RULE_rfdi:	/* rules/booke.rule:299 */
+	case ABT_RULE_rfdi:	/* rules/booke.rule:303 */
 		npc = cpu->DSRR0;
 		abt_slot_write(cpu, ABT_SLOT_msr, cpu->DSRR1);
 		break;
-	case ABT_RULE_tlbwe:	/* rules/booke.rule:305 */
+	case ABT_RULE_tlbwe:	/* rules/booke.rule:309 */
 		abt_helper_tlbwe(cpu);
 		break;
-	case ABT_RULE_tlbre:	/* rules/booke.rule:310 */
+	case ABT_RULE_tlbre:	/* rules/booke.rule:314 */
 		abt_helper_tlbre(cpu);
 		break;
-	case ABT_RULE_tlbsx:	/* rules/booke.rule:315 */
+	case ABT_RULE_tlbsx:	/* rules/booke.rule:319 */
 		abt_helper_tlbsx(cpu, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbivax:	/* rules/booke.rule:320 */
+	case ABT_RULE_tlbivax:	/* rules/booke.rule:324 */
 		abt_helper_tlbivax(cpu, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbilx:	/* rules/booke.rule:325 */
+	case ABT_RULE_tlbilx:	/* rules/booke.rule:329 */
 		abt_helper_tlbilx(cpu, f.T, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbsync:	/* rules/booke.rule:331 */
+	case ABT_RULE_tlbsync:	/* rules/booke.rule:335 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_dcbtls:	/* rules/booke.rule:338 */
+	case ABT_RULE_dcbtls:	/* rules/booke.rule:342 */
 		cpu->L1CSR0 = (u32)(cpu->L1CSR0 | 0x400u /* L1CSR0_CUL */);
 		break;
 	default:
@@ -684,4 +684,21 @@ enum abt_emulate_result abt_emulate(struct abt_cpu *cpu, u32 word)
 	(void)f;
 	cpu->pc = npc;
 	return ABT_EMULATE_DONE;
+}
+
+bool abt_rule_exits(const struct abt_cpu *cpu, u32 word)
+{
+	struct abt_fields f;
+
+	switch (abt_decode(word, &f)) {
+	case ABT_RULE_mtmsr:	/* rules/booke.rule:192 */
+		return (u32)((u32)((u32)((u32)(abt_slot_read(cpu, ABT_SLOT_msr) ^ cpu->gpr[(f.rS) & 31]) & (u32)(~(u32)(0x8000u /* MSR_EE */ | 0x2u /* MSR_RI */))) != 0x0u) || (u32)((u32)((u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */) != 0x0u) && (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u))) != 0;
+	case ABT_RULE_wrtee:	/* rules/booke.rule:210 */
+		return (u32)((u32)((u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */) != 0x0u) && (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u)) != 0;
+	case ABT_RULE_wrteei1:	/* rules/booke.rule:234 */
+		return (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u) != 0;
+	default:
+		(void)cpu;
+		return false;
+	}
 }

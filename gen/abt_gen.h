@@ -279,6 +279,9 @@ enum abt_rule abt_decode(u32 word, struct abt_fields *f);
 u32 abt_operand_gprs(enum abt_rule r, const struct abt_fields *f);
 /* Reference semantics; advances cpu->pc unless the effect set pc. */
 enum abt_emulate_result abt_emulate(struct abt_cpu *cpu, u32 word);
+/* Must a stub for this instruction take its exit path (run the
+ * original instruction) from this state? The rule's 'exit when'. */
+bool abt_rule_exits(const struct abt_cpu *cpu, u32 word);
 u32 abt_reg_read(const struct abt_cpu *cpu, enum abt_reg r);
 void abt_reg_write(struct abt_cpu *cpu, enum abt_reg r, u32 v);
 int abt_reg_of_spr(u32 sprn);

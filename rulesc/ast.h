@@ -153,6 +153,8 @@ struct rule {
 	struct loc emit_loc;
 	struct stmt *effect;
 	struct loc effect_loc;
+	struct expr *exit_when;	/* when the stub must take its exit path */
+	struct loc exit_when_loc;
 	/* filled by sema */
 	int nwords;
 	int ntemps;

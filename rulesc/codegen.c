@@ -337,6 +337,9 @@ static void gen_header(void)
 	  "u32 abt_operand_gprs(enum abt_rule r, const struct abt_fields *f);\n"
 	  "/* Reference semantics; advances cpu->pc unless the effect set pc. */\n"
 	  "enum abt_emulate_result abt_emulate(struct abt_cpu *cpu, u32 word);\n"
+	  "/* Must a stub for this instruction take its exit path (run the\n"
+	  " * original instruction) from this state? The rule's 'exit when'. */\n"
+	  "bool abt_rule_exits(const struct abt_cpu *cpu, u32 word);\n"
 	  "u32 abt_reg_read(const struct abt_cpu *cpu, enum abt_reg r);\n"
 	  "void abt_reg_write(struct abt_cpu *cpu, enum abt_reg r, u32 v);\n"
 	  "int abt_reg_of_spr(u32 sprn);\n"
@@ -938,7 +941,21 @@ static void gen_emulate(void)
 		p("\t\tbreak;\n");
 	}
 	p("\tdefault:\n\t\treturn ABT_EMULATE_FAIL;\n\t}\n"
-	  "\t(void)f;\n\tcpu->pc = npc;\n\treturn ABT_EMULATE_DONE;\n}\n");
+	  "\t(void)f;\n\tcpu->pc = npc;\n\treturn ABT_EMULATE_DONE;\n}\n\n");
+
+	p("bool abt_rule_exits(const struct abt_cpu *cpu, u32 word)\n{\n"
+	  "\tstruct abt_fields f;\n\n\tswitch (abt_decode(word, &f)) {\n");
+	for (int i = 0; i < prog.nrules; i++) {
+		const struct rule *r = &prog.rules[i];
+
+		if (!r->exit_when)
+			continue;
+		p("\tcase ABT_RULE_%s:\t/* %s:%d */\n\t\treturn ", r->name,
+		  r->exit_when_loc.file, r->exit_when_loc.line);
+		pexpr(r->exit_when, CX_EFFECT);
+		p(" != 0;\n");
+	}
+	p("\tdefault:\n\t\t(void)cpu;\n\t\treturn false;\n\t}\n}\n");
 }
 
 /* ---- tables ---- */

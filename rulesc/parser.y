@@ -179,7 +179,7 @@ static void pat_fieldref(const char *name, struct loc l)
 %token <str> IDENT BITS IFIELD FIELDREF FIELDDECL PIECE SLOTNAME LABEL
 %token <num> NUM
 %token RULE CONST LAYOUT REG SET PROFILE SHAPE WHERE IN NOT EMIT EFFECT
-%token IF ELSE CALL ATPAREN NEWLINE BADCHAR
+%token IF ELSE CALL ATPAREN NEWLINE BADCHAR EXITWHEN
 %token LSHIFT RSHIFT EQ NE LE GE ANDAND OROR DOTDOT
 
 %type <expr> expr primary opt_args_expr operand
@@ -420,6 +420,12 @@ rule_item:
 			diag_error(LOC(@1), "effect given twice");
 		cur_rule.effect = $2;
 		cur_rule.effect_loc = LOC(@1);
+	  }
+	| EXITWHEN expr {
+		if (cur_rule.exit_when)
+			diag_error(LOC(@1), "'exit when' given twice");
+		cur_rule.exit_when = $2;
+		cur_rule.exit_when_loc = LOC(@1);
 	  }
 	;
 

@@ -1078,6 +1078,15 @@ void sema(void)
 		check_pattern(r);
 		check_rule_shape(r);
 		effect_stmt(r, r->effect);
+		if (r->exit_when)
+			effect_expr(r, r->exit_when, 0);
+		if (r->has_exit && !r->exit_when)
+			diag_error(r->emit_loc, "'%s' branches to exit: say when "
+				   "with 'exit when EXPR' (checked against the "
+				   "stub by abt-verify)", r->name);
+		else if (!r->has_exit && r->exit_when)
+			diag_error(r->exit_when_loc, "'%s' has 'exit when' but its "
+				   "body never branches to exit", r->name);
 	}
 	check_overlaps();
 	check_profiles();
