@@ -24,6 +24,7 @@ enum {
 struct rsp {
 	int fd;
 	int noack;		/* QStartNoAckMode accepted */
+	size_t acks;		/* acks owed to the stub, not yet written */
 	/* receive buffer: raw bytes from the socket */
 	char *rx;
 	size_t rxlen, rxcap;
@@ -50,6 +51,8 @@ int rsp_queuef(struct rsp *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Write out the queue (blocking, bounded by timeout_ms). */
 int rsp_flush(struct rsp *r, int timeout_ms);
+/* Write the acks owed for packets taken so far. */
+int rsp_flush_acks(struct rsp *r);
 /* Write one raw byte (0x03 to interrupt a running target). */
 int rsp_send_break(struct rsp *r);
 
@@ -60,7 +63,7 @@ int rsp_fill(struct rsp *r);
 /* Take one complete packet from the receive buffer if there is one:
  * returns its decoded length (payload NUL-terminated in out), or
  * RSP_TIMEOUT when none is complete yet, RSP_ERROR on a bad packet.
- * Acks it. Never blocks. */
+ * Owes the stub an ack for it (rsp_flush_acks). Never blocks. */
 int rsp_take(struct rsp *r, char *out, size_t cap);
 /* Wait up to timeout_ms for one packet. */
 int rsp_recv(struct rsp *r, char *out, size_t cap, int timeout_ms);

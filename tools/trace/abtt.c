@@ -705,6 +705,7 @@ static long body_read(struct abtt_reader *r, unsigned char *dst, size_t n)
 	return (long)got;
 }
 
+/* "truncated after record N (no trailer): <what> at <offset>" */
 static int truncated(struct abtt_reader *r, uint64_t boff, const char *what)
 {
 	char at[64];
@@ -912,7 +913,7 @@ static int read_trailer(struct abtt_reader *r, uint64_t at)
 	if (got < 0)
 		return -1;
 	if (got < TRAILER_FIXED - 4)
-		return truncated(r, r->boff, "trailer cut short");
+		return truncated(r, at, "the trailer is cut short; it starts");
 	rlen = get16(t + 13);
 	if (rlen > REASON_CAP - 1)
 		return rfail(r, "trailer (%s): reason length %u exceeds %u",
@@ -921,7 +922,7 @@ static int read_trailer(struct abtt_reader *r, uint64_t at)
 	if (got < 0)
 		return -1;
 	if ((size_t)got < rlen + 4)
-		return truncated(r, r->boff, "trailer cut short");
+		return truncated(r, at, "the trailer is cut short; it starts");
 	stored = get32(t + TRAILER_FIXED + rlen);
 	computed = crc(t, TRAILER_FIXED + rlen);
 	if (CRC_BAD(stored, computed))
@@ -985,7 +986,7 @@ static int read_record(struct abtt_reader *r, struct abtt_record *rec)
 	if (got == 0)
 		return truncated(r, at, "the body ends");
 	if (got < 4)
-		return truncated(r, at, "a record length cut short");
+		return truncated(r, at, "the next record is cut short; it starts");
 	where(r, at, loc, sizeof(loc));
 	len = get32(r->rec);
 	if (len == TRAILER_MARK)
@@ -1000,7 +1001,7 @@ static int read_record(struct abtt_reader *r, struct abtt_record *rec)
 	if (got < 0)
 		return -1;
 	if ((unsigned int)got < r->rec_fixed)
-		return truncated(r, at, "the next record cut short");
+		return truncated(r, at, "the next record is cut short; it starts");
 	bitmap = r->rec + 12 + 4 * nw;
 	for (i = 0; i < BITMAP_BYTES(nw); i++)
 		nchanged += (unsigned int)__builtin_popcount(bitmap[i]);
@@ -1015,7 +1016,7 @@ static int read_record(struct abtt_reader *r, struct abtt_record *rec)
 	if (got < 0)
 		return -1;
 	if ((unsigned int)got < len - r->rec_fixed + 4)
-		return truncated(r, at, "the next record cut short");
+		return truncated(r, at, "the next record is cut short; it starts");
 	stored = get32(r->rec + len);
 	computed = crc(r->rec, len);
 	if (CRC_BAD(stored, computed))

@@ -63,6 +63,9 @@ int abtt_finish(struct abtt_writer *w, int complete, const char *reason,
 		char *err, size_t errlen);
 /* Drop the half-written file (path.tmp). */
 void abtt_abort(struct abtt_writer *w);
+/* Additions: why abtt_write() failed ("" if it did not); records written. */
+const char *abtt_writer_error(const struct abtt_writer *w);
+uint64_t abtt_writer_count(const struct abtt_writer *w);
 
 /* ---- reading ---- */
 struct abtt_reader;
@@ -77,6 +80,9 @@ int abtt_next(struct abtt_reader *r, struct abtt_record *rec);
 const struct abtt_trailer *abtt_get_trailer(const struct abtt_reader *r);
 const char *abtt_error(const struct abtt_reader *r);
 void abtt_close(struct abtt_reader *r);
+/* Additions: records returned so far; 1 if the body is zlib-compressed. */
+uint64_t abtt_record_count(const struct abtt_reader *r);
+int abtt_is_compressed(const struct abtt_reader *r);
 
 /* Index of an SPR number in h->spr[], or -1. */
 int abtt_spr_index(const struct abtt_header *h, unsigned int sprn);
