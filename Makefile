@@ -7,7 +7,8 @@ CROSS    ?= powerpc-linux-gnu-
 SAN      ?=
 # Debian packages the build, tests and demo use.
 DEB_PKGS := flex bison libunicorn-dev libcapstone-dev libcmocka-dev \
-	    binutils-powerpc-linux-gnu pkg-config valgrind libc6-powerpc-cross
+	    binutils-powerpc-linux-gnu pkg-config valgrind libc6-powerpc-cross \
+	    zlib1g-dev
 
 WARN     := -Wall -Wextra -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
@@ -46,6 +47,10 @@ include runtime/runtime.mk
 include kvm-glue/sim/sim.mk
 include tests/tests.mk
 include bench/bench.mk
+include tools/abt-verify/abt-verify.mk
+include guests/guests.mk
+include tools/trace/trace.mk
+include tools/abt-trace/abt-trace.mk
 
 # The main job on the bundled guest: compile the rules, then run the loop
 # guest with every privileged instruction trapping and with translation,

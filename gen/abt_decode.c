@@ -3,7 +3,7 @@
 
 #include "abt_gen.h"
 
-/* rules/booke.rule:240: spr in {...} */
+/* rules/booke.rule:246: spr in {...} */
 static inline bool cons_mfspr_slot_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -33,7 +33,7 @@ static inline bool cons_mfspr_slot_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:247: spr in {...} */
+/* rules/booke.rule:253: spr in {...} */
 static inline bool cons_mtspr_slot_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -58,7 +58,7 @@ static inline bool cons_mtspr_slot_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:256: spr in {...} */
+/* rules/booke.rule:262: spr in {...} */
 static inline bool cons_mtspr_bucsr_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -69,7 +69,7 @@ static inline bool cons_mtspr_bucsr_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:263: spr in {...} */
+/* rules/booke.rule:269: spr in {...} */
 static inline bool cons_mtspr_sprg_hi_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -83,7 +83,7 @@ static inline bool cons_mtspr_sprg_hi_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:269: spr in {...} */
+/* rules/booke.rule:275: spr in {...} */
 static inline bool cons_mfspr_state_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -149,7 +149,7 @@ static inline bool cons_mfspr_state_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:275: spr in {...} */
+/* rules/booke.rule:281: spr in {...} */
 static inline bool cons_mtspr_state_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -167,6 +167,26 @@ static inline bool cons_mtspr_state_0(u32 w)
 	case 316:
 	case 317:
 	case 340:
+	case 570:
+	case 571:
+	case 573:
+	case 574:
+	case 575:
+	case 633:
+	case 634:
+	case 1008:
+	case 1009:
+	case 1019:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* rules/booke.rule:287: spr in {...} */
+static inline bool cons_mtspr_ivor_0(u32 w)
+{
+	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
 	case 400:
 	case 401:
 	case 402:
@@ -187,26 +207,36 @@ static inline bool cons_mtspr_state_0(u32 w)
 	case 529:
 	case 530:
 	case 531:
-	case 570:
-	case 571:
-	case 573:
-	case 574:
-	case 575:
-	case 633:
-	case 634:
-	case 1008:
-	case 1009:
-	case 1010:
-	case 1011:
-	case 1012:
-	case 1019:
 		return true;
 	default:
 		return false;
 	}
 }
 
-/* rules/booke.rule:281: spr in {...} */
+/* rules/booke.rule:293: spr in {...} */
+static inline bool cons_mtspr_l1csr_0(u32 w)
+{
+	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
+	case 1010:
+	case 1011:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* rules/booke.rule:300: spr in {...} */
+static inline bool cons_mtspr_mmucsr0_0(u32 w)
+{
+	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
+	case 1012:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* rules/booke.rule:306: spr in {...} */
 static inline bool cons_mtspr_w1c_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -219,7 +249,7 @@ static inline bool cons_mtspr_w1c_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:287: spr in {...} */
+/* rules/booke.rule:312: spr in {...} */
 static inline bool cons_mtspr_ignored_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -239,21 +269,21 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 		switch ((w >> 1) & 0x3ffu) {
 		case 83:
 			if ((w & 0xfc1fffffu) == 0x7c0000a6u) {
-				/* rules/booke.rule:167 */
+				/* rules/booke.rule:173 */
 				f->rD = (w >> 21) & 0x1fu;
 				return ABT_RULE_mfmsr;
 			}
 			return ABT_RULE_NONE;
 		case 146:
 			if ((w & 0xfc1fffffu) == 0x7c000124u) {
-				/* rules/booke.rule:176 */
+				/* rules/booke.rule:182 */
 				f->rS = (w >> 21) & 0x1fu;
 				return ABT_RULE_mtmsr;
 			}
 			return ABT_RULE_NONE;
 		case 131:
 			if ((w & 0xfc1fffffu) == 0x7c000106u) {
-				/* rules/booke.rule:197 */
+				/* rules/booke.rule:203 */
 				f->rS = (w >> 21) & 0x1fu;
 				return ABT_RULE_wrtee;
 			}
@@ -262,13 +292,13 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			switch ((w >> 11) & 0x3ffu) {
 			case 0:
 				if ((w & 0xffffffffu) == 0x7c000146u) {
-					/* rules/booke.rule:214 */
+					/* rules/booke.rule:220 */
 					return ABT_RULE_wrteei0;
 				}
 				return ABT_RULE_NONE;
 			case 16:
 				if ((w & 0xffffffffu) == 0x7c008146u) {
-					/* rules/booke.rule:224 */
+					/* rules/booke.rule:230 */
 					return ABT_RULE_wrteei1;
 				}
 				return ABT_RULE_NONE;
@@ -298,7 +328,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 630:
 			case 944:
 				if ((w & 0xfc0007ffu) == 0x7c0002a6u) {
-					/* rules/booke.rule:239 */
+					/* rules/booke.rule:245 */
 					f->rD = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -362,7 +392,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 1019:
 			case 1023:
 				if ((w & 0xfc0007ffu) == 0x7c0002a6u) {
-					/* rules/booke.rule:268 */
+					/* rules/booke.rule:274 */
 					f->rD = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -390,7 +420,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 630:
 			case 944:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:246 */
+					/* rules/booke.rule:252 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -399,7 +429,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 				return ABT_RULE_NONE;
 			case 1013:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:255 */
+					/* rules/booke.rule:261 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -411,7 +441,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 278:
 			case 279:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:262 */
+					/* rules/booke.rule:268 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -432,6 +462,24 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 316:
 			case 317:
 			case 340:
+			case 570:
+			case 571:
+			case 573:
+			case 574:
+			case 575:
+			case 633:
+			case 634:
+			case 1008:
+			case 1009:
+			case 1019:
+				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
+					/* rules/booke.rule:280 */
+					f->rS = (w >> 21) & 0x1fu;
+					f->spr = ((w >> 11) & 0x1fu) << 5 |
+						((w >> 16) & 0x1fu) << 0;
+					return ABT_RULE_mtspr_state;
+				}
+				return ABT_RULE_NONE;
 			case 400:
 			case 401:
 			case 402:
@@ -452,32 +500,38 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 529:
 			case 530:
 			case 531:
-			case 570:
-			case 571:
-			case 573:
-			case 574:
-			case 575:
-			case 633:
-			case 634:
-			case 1008:
-			case 1009:
-			case 1010:
-			case 1011:
-			case 1012:
-			case 1019:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:274 */
+					/* rules/booke.rule:286 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
-					return ABT_RULE_mtspr_state;
+					return ABT_RULE_mtspr_ivor;
+				}
+				return ABT_RULE_NONE;
+			case 1010:
+			case 1011:
+				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
+					/* rules/booke.rule:292 */
+					f->rS = (w >> 21) & 0x1fu;
+					f->spr = ((w >> 11) & 0x1fu) << 5 |
+						((w >> 16) & 0x1fu) << 0;
+					return ABT_RULE_mtspr_l1csr;
+				}
+				return ABT_RULE_NONE;
+			case 1012:
+				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
+					/* rules/booke.rule:299 */
+					f->rS = (w >> 21) & 0x1fu;
+					f->spr = ((w >> 11) & 0x1fu) << 5 |
+						((w >> 16) & 0x1fu) << 0;
+					return ABT_RULE_mtspr_mmucsr0;
 				}
 				return ABT_RULE_NONE;
 			case 304:
 			case 336:
 			case 572:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:280 */
+					/* rules/booke.rule:305 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -488,7 +542,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 285:
 			case 286:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:286 */
+					/* rules/booke.rule:311 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -500,19 +554,19 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			}
 		case 978:
 			if ((w & 0xffffffffu) == 0x7c0007a4u) {
-				/* rules/booke.rule:309 */
+				/* rules/booke.rule:334 */
 				return ABT_RULE_tlbwe;
 			}
 			return ABT_RULE_NONE;
 		case 946:
 			if ((w & 0xffffffffu) == 0x7c000764u) {
-				/* rules/booke.rule:314 */
+				/* rules/booke.rule:339 */
 				return ABT_RULE_tlbre;
 			}
 			return ABT_RULE_NONE;
 		case 914:
 			if ((w & 0xffe007ffu) == 0x7c000724u) {
-				/* rules/booke.rule:319 */
+				/* rules/booke.rule:344 */
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
 				return ABT_RULE_tlbsx;
@@ -520,7 +574,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 786:
 			if ((w & 0xffe007ffu) == 0x7c000624u) {
-				/* rules/booke.rule:324 */
+				/* rules/booke.rule:349 */
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
 				return ABT_RULE_tlbivax;
@@ -528,7 +582,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 18:
 			if ((w & 0xff8007ffu) == 0x7c000024u) {
-				/* rules/booke.rule:329 */
+				/* rules/booke.rule:354 */
 				f->T = (w >> 21) & 0x3u;
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
@@ -537,13 +591,13 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 566:
 			if ((w & 0xffffffffu) == 0x7c00046cu) {
-				/* rules/booke.rule:335 */
+				/* rules/booke.rule:360 */
 				return ABT_RULE_tlbsync;
 			}
 			return ABT_RULE_NONE;
 		case 166:
 			if ((w & 0xfc0007ffu) == 0x7c00014cu) {
-				/* rules/booke.rule:342 */
+				/* rules/booke.rule:367 */
 				f->CT = (w >> 21) & 0x1fu;
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
@@ -557,19 +611,19 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 		switch ((w >> 1) & 0x3ffu) {
 		case 50:
 			if ((w & 0xffffffffu) == 0x4c000064u) {
-				/* rules/booke.rule:293 */
+				/* rules/booke.rule:318 */
 				return ABT_RULE_rfi;
 			}
 			return ABT_RULE_NONE;
 		case 51:
 			if ((w & 0xffffffffu) == 0x4c000066u) {
-				/* rules/booke.rule:298 */
+				/* rules/booke.rule:323 */
 				return ABT_RULE_rfci;
 			}
 			return ABT_RULE_NONE;
 		case 39:
 			if ((w & 0xffffffffu) == 0x4c00004eu) {
-				/* rules/booke.rule:303 */
+				/* rules/booke.rule:328 */
 				return ABT_RULE_rfdi;
 			}
 			return ABT_RULE_NONE;
@@ -601,6 +655,12 @@ u32 abt_operand_gprs(enum abt_rule r, const struct abt_fields *f)
 	case ABT_RULE_mfspr_state:
 		return 1u << f->rD;
 	case ABT_RULE_mtspr_state:
+		return 1u << f->rS;
+	case ABT_RULE_mtspr_ivor:
+		return 1u << f->rS;
+	case ABT_RULE_mtspr_l1csr:
+		return 1u << f->rS;
+	case ABT_RULE_mtspr_mmucsr0:
 		return 1u << f->rS;
 	case ABT_RULE_mtspr_w1c:
 		return 1u << f->rS;

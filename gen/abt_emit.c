@@ -52,7 +52,7 @@ int abt_slot_of_spr(u32 sprn)
 	}
 }
 
-/* rules/booke.rule:167: mfmsr */
+/* rules/booke.rule:173: mfmsr */
 static int emit_mfmsr(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -61,7 +61,7 @@ static int emit_mfmsr(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 169: lwz rD, @msr(0) */
+	/* 175: lwz rD, @msr(0) */
 	v[0] = (s32)(f->rD);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
@@ -71,7 +71,7 @@ static int emit_mfmsr(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:176: mtmsr */
+/* rules/booke.rule:182: mtmsr */
 static int emit_mtmsr(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -80,69 +80,69 @@ static int emit_mtmsr(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 11)
 		return -ABT_ENOSPC;
-	/* 179: lwz     t0, @msr(0) */
+	/* 185: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 180: xor     t0, t0, rS */
+	/* 186: xor     t0, t0, rS */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(f->rS);
 	buf[1] = abt_enc_xor(v[0], v[1], v[2]);
-	/* 181: rlwinm  t0, t0, 0, 17, 15 */
+	/* 187: rlwinm  t0, t0, 0, 17, 15 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x11u);
 	v[4] = (s32)(0xfu);
 	buf[2] = abt_enc_rlwinm(v[0], v[1], v[2], v[3], v[4]);
-	/* 182: rlwinm. t0, t0, 0, 31, 29 */
+	/* 188: rlwinm. t0, t0, 0, 31, 29 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x1fu);
 	v[4] = (s32)(0x1du);
 	buf[3] = abt_enc_rlwinm_(v[0], v[1], v[2], v[3], v[4]);
-	/* 183: bne     exit */
+	/* 189: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 16u));
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
 	buf[4] = abt_enc_bc(4, 2 + 4 * v[0], v[1]);
-	/* 184: stw     rS, @msr(0) */
+	/* 190: stw     rS, @msr(0) */
 	v[0] = (s32)(f->rS);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[5] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 185: andi.   t0, rS, MSR_EE */
+	/* 191: andi.   t0, rS, MSR_EE */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(f->rS);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
 	buf[6] = abt_enc_andi_(v[0], v[1], v[2]);
-	/* 186: beq     done */
+	/* 192: beq     done */
 	v[0] = 0;
 	v[1] = 16;
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
 	buf[7] = abt_enc_bc(12, 2 + 4 * v[0], v[1]);
-	/* 187: lwz     t0, @int_pending(0) */
+	/* 193: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[8] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 188: cmpwi   t0, 0 */
+	/* 194: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	buf[9] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 189: bne     exit */
+	/* 195: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 40u));
 	if (!abt_disp_fits(v[1], 16))
@@ -151,7 +151,7 @@ static int emit_mtmsr(const struct abt_emit_env *env,
 	return 11;
 }
 
-/* rules/booke.rule:197: wrtee */
+/* rules/booke.rule:203: wrtee */
 static int emit_wrtee(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -160,51 +160,51 @@ static int emit_wrtee(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 8)
 		return -ABT_ENOSPC;
-	/* 200: lwz     t0, @msr(0) */
+	/* 206: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 201: rlwimi  t0, rS, 0, 16, 16 */
+	/* 207: rlwimi  t0, rS, 0, 16, 16 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(f->rS);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x10u);
 	v[4] = (s32)(0x10u);
 	buf[1] = abt_enc_rlwimi(v[0], v[1], v[2], v[3], v[4]);
-	/* 202: stw     t0, @msr(0) */
+	/* 208: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[2] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 203: andi.   t0, t0, MSR_EE */
+	/* 209: andi.   t0, t0, MSR_EE */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
 	buf[3] = abt_enc_andi_(v[0], v[1], v[2]);
-	/* 204: beq     done */
+	/* 210: beq     done */
 	v[0] = 0;
 	v[1] = 16;
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
 	buf[4] = abt_enc_bc(12, 2 + 4 * v[0], v[1]);
-	/* 205: lwz     t0, @int_pending(0) */
+	/* 211: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[5] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 206: cmpwi   t0, 0 */
+	/* 212: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	buf[6] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 207: bne     exit */
+	/* 213: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 28u));
 	if (!abt_disp_fits(v[1], 16))
@@ -213,7 +213,7 @@ static int emit_wrtee(const struct abt_emit_env *env,
 	return 8;
 }
 
-/* rules/booke.rule:214: wrteei0 */
+/* rules/booke.rule:220: wrteei0 */
 static int emit_wrteei0(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -222,21 +222,21 @@ static int emit_wrteei0(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 3)
 		return -ABT_ENOSPC;
-	/* 217: lwz     t0, @msr(0) */
+	/* 223: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 218: rlwinm  t0, t0, 0, 17, 15 */
+	/* 224: rlwinm  t0, t0, 0, 17, 15 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x11u);
 	v[4] = (s32)(0xfu);
 	buf[1] = abt_enc_rlwinm(v[0], v[1], v[2], v[3], v[4]);
-	/* 219: stw     t0, @msr(0) */
+	/* 225: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
@@ -246,7 +246,7 @@ static int emit_wrteei0(const struct abt_emit_env *env,
 	return 3;
 }
 
-/* rules/booke.rule:224: wrteei1 */
+/* rules/booke.rule:230: wrteei1 */
 static int emit_wrteei1(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -255,38 +255,38 @@ static int emit_wrteei1(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 6)
 		return -ABT_ENOSPC;
-	/* 227: lwz     t0, @msr(0) */
+	/* 233: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 228: ori     t0, t0, MSR_EE */
+	/* 234: ori     t0, t0, MSR_EE */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
 	buf[1] = abt_enc_ori(v[0], v[1], v[2]);
-	/* 229: stw     t0, @msr(0) */
+	/* 235: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[2] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 230: lwz     t0, @int_pending(0) */
+	/* 236: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[3] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 231: cmpwi   t0, 0 */
+	/* 237: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	buf[4] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 232: bne     exit */
+	/* 238: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 20u));
 	if (!abt_disp_fits(v[1], 16))
@@ -295,7 +295,7 @@ static int emit_wrteei1(const struct abt_emit_env *env,
 	return 6;
 }
 
-/* rules/booke.rule:239: mfspr_slot */
+/* rules/booke.rule:245: mfspr_slot */
 static int emit_mfspr_slot(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -310,7 +310,7 @@ static int emit_mfspr_slot(const struct abt_emit_env *env,
 	sd = abt_slot_disp(env, (enum abt_slot)slot);
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 242: lwz rD, @(spr)(0) */
+	/* 248: lwz rD, @(spr)(0) */
 	v[0] = (s32)(f->rD);
 	v[1] = (s32)(sd);
 	if (!(abt_simm_fits(v[1])))
@@ -320,7 +320,7 @@ static int emit_mfspr_slot(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:246: mtspr_slot */
+/* rules/booke.rule:252: mtspr_slot */
 static int emit_mtspr_slot(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -335,7 +335,7 @@ static int emit_mtspr_slot(const struct abt_emit_env *env,
 	sd = abt_slot_disp(env, (enum abt_slot)slot);
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 249: stw rS, @(spr)(0) */
+	/* 255: stw rS, @(spr)(0) */
 	v[0] = (s32)(f->rS);
 	v[1] = (s32)(sd);
 	if (!(abt_simm_fits(v[1])))
@@ -345,7 +345,7 @@ static int emit_mtspr_slot(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:255: mtspr_bucsr */
+/* rules/booke.rule:261: mtspr_bucsr */
 static int emit_mtspr_bucsr(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -354,12 +354,12 @@ static int emit_mtspr_bucsr(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 258: nop */
+	/* 264: nop */
 	buf[0] = abt_enc_nop();
 	return 1;
 }
 
-/* rules/booke.rule:335: tlbsync */
+/* rules/booke.rule:360: tlbsync */
 static int emit_tlbsync(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -368,7 +368,7 @@ static int emit_tlbsync(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 337: nop */
+	/* 362: nop */
 	buf[0] = abt_enc_nop();
 	return 1;
 }

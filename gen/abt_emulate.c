@@ -3,679 +3,92 @@
 
 #include "abt_gen.h"
 
-u32 abt_reg_read(const struct abt_cpu *cpu, enum abt_reg r)
-{
-	switch (r) {
-	case ABT_REG_MSR:
-		return abt_slot_read(cpu, ABT_SLOT_msr);
-	case ABT_REG_SRR0:
-		return abt_slot_read(cpu, ABT_SLOT_srr0);
-	case ABT_REG_SRR1:
-		return abt_slot_read(cpu, ABT_SLOT_srr1);
-	case ABT_REG_DEAR:
-		return abt_slot_read(cpu, ABT_SLOT_dear);
-	case ABT_REG_ESR:
-		return abt_slot_read(cpu, ABT_SLOT_esr);
-	case ABT_REG_SPRG0:
-		return abt_slot_read(cpu, ABT_SLOT_sprg0);
-	case ABT_REG_SPRG1:
-		return abt_slot_read(cpu, ABT_SLOT_sprg1);
-	case ABT_REG_SPRG2:
-		return abt_slot_read(cpu, ABT_SLOT_sprg2);
-	case ABT_REG_SPRG3:
-		return abt_slot_read(cpu, ABT_SLOT_sprg3);
-	case ABT_REG_SPRG4:
-		return abt_slot_read(cpu, ABT_SLOT_sprg4);
-	case ABT_REG_SPRG5:
-		return abt_slot_read(cpu, ABT_SLOT_sprg5);
-	case ABT_REG_SPRG6:
-		return abt_slot_read(cpu, ABT_SLOT_sprg6);
-	case ABT_REG_SPRG7:
-		return abt_slot_read(cpu, ABT_SLOT_sprg7);
-	case ABT_REG_PIR:
-		return abt_slot_read(cpu, ABT_SLOT_pir);
-	case ABT_REG_MAS0:
-		return abt_slot_read(cpu, ABT_SLOT_mas0);
-	case ABT_REG_MAS1:
-		return abt_slot_read(cpu, ABT_SLOT_mas1);
-	case ABT_REG_MAS2:
-		return abt_slot_read(cpu, ABT_SLOT_mas2);
-	case ABT_REG_MAS3:
-		return abt_slot_read(cpu, ABT_SLOT_mas3);
-	case ABT_REG_MAS4:
-		return abt_slot_read(cpu, ABT_SLOT_mas4);
-	case ABT_REG_MAS6:
-		return abt_slot_read(cpu, ABT_SLOT_mas6);
-	case ABT_REG_MAS7:
-		return abt_slot_read(cpu, ABT_SLOT_mas7);
-	case ABT_REG_DEC:
-		return cpu->DEC;
-	case ABT_REG_PID:
-		return cpu->PID;
-	case ABT_REG_DECAR:
-		return cpu->DECAR;
-	case ABT_REG_CSRR0:
-		return cpu->CSRR0;
-	case ABT_REG_CSRR1:
-		return cpu->CSRR1;
-	case ABT_REG_IVPR:
-		return cpu->IVPR;
-	case ABT_REG_TBWL:
-		return cpu->TBWL;
-	case ABT_REG_TBWU:
-		return cpu->TBWU;
-	case ABT_REG_PVR:
-		return cpu->PVR;
-	case ABT_REG_DBSR:
-		return cpu->DBSR;
-	case ABT_REG_DBCR0:
-		return cpu->DBCR0;
-	case ABT_REG_DBCR1:
-		return cpu->DBCR1;
-	case ABT_REG_DBCR2:
-		return cpu->DBCR2;
-	case ABT_REG_IAC1:
-		return cpu->IAC1;
-	case ABT_REG_IAC2:
-		return cpu->IAC2;
-	case ABT_REG_DAC1:
-		return cpu->DAC1;
-	case ABT_REG_DAC2:
-		return cpu->DAC2;
-	case ABT_REG_TSR:
-		return cpu->TSR;
-	case ABT_REG_TCR:
-		return cpu->TCR;
-	case ABT_REG_IVOR0:
-		return cpu->IVOR0;
-	case ABT_REG_IVOR1:
-		return cpu->IVOR1;
-	case ABT_REG_IVOR2:
-		return cpu->IVOR2;
-	case ABT_REG_IVOR3:
-		return cpu->IVOR3;
-	case ABT_REG_IVOR4:
-		return cpu->IVOR4;
-	case ABT_REG_IVOR5:
-		return cpu->IVOR5;
-	case ABT_REG_IVOR6:
-		return cpu->IVOR6;
-	case ABT_REG_IVOR7:
-		return cpu->IVOR7;
-	case ABT_REG_IVOR8:
-		return cpu->IVOR8;
-	case ABT_REG_IVOR9:
-		return cpu->IVOR9;
-	case ABT_REG_IVOR10:
-		return cpu->IVOR10;
-	case ABT_REG_IVOR11:
-		return cpu->IVOR11;
-	case ABT_REG_IVOR12:
-		return cpu->IVOR12;
-	case ABT_REG_IVOR13:
-		return cpu->IVOR13;
-	case ABT_REG_IVOR14:
-		return cpu->IVOR14;
-	case ABT_REG_IVOR15:
-		return cpu->IVOR15;
-	case ABT_REG_IVOR32:
-		return cpu->IVOR32;
-	case ABT_REG_IVOR33:
-		return cpu->IVOR33;
-	case ABT_REG_IVOR34:
-		return cpu->IVOR34;
-	case ABT_REG_IVOR35:
-		return cpu->IVOR35;
-	case ABT_REG_MCSRR0:
-		return cpu->MCSRR0;
-	case ABT_REG_MCSRR1:
-		return cpu->MCSRR1;
-	case ABT_REG_MCSR:
-		return cpu->MCSR;
-	case ABT_REG_MCAR:
-		return cpu->MCAR;
-	case ABT_REG_DSRR0:
-		return cpu->DSRR0;
-	case ABT_REG_DSRR1:
-		return cpu->DSRR1;
-	case ABT_REG_PID1:
-		return cpu->PID1;
-	case ABT_REG_PID2:
-		return cpu->PID2;
-	case ABT_REG_TLB0CFG:
-		return cpu->TLB0CFG;
-	case ABT_REG_TLB1CFG:
-		return cpu->TLB1CFG;
-	case ABT_REG_EPR:
-		return cpu->EPR;
-	case ABT_REG_HID0:
-		return cpu->HID0;
-	case ABT_REG_HID1:
-		return cpu->HID1;
-	case ABT_REG_L1CSR0:
-		return cpu->L1CSR0;
-	case ABT_REG_L1CSR1:
-		return cpu->L1CSR1;
-	case ABT_REG_MMUCSR0:
-		return cpu->MMUCSR0;
-	case ABT_REG_BUCSR:
-		return cpu->BUCSR;
-	case ABT_REG_MMUCFG:
-		return cpu->MMUCFG;
-	case ABT_REG_PWRMGTCR0:
-		return cpu->PWRMGTCR0;
-	case ABT_REG_SVR:
-		return cpu->SVR;
-	default:
-		return 0;
-	}
-}
-
-void abt_reg_write(struct abt_cpu *cpu, enum abt_reg r, u32 v)
-{
-	switch (r) {
-	case ABT_REG_MSR:
-		abt_slot_write(cpu, ABT_SLOT_msr, v);
-		break;
-	case ABT_REG_SRR0:
-		abt_slot_write(cpu, ABT_SLOT_srr0, v);
-		break;
-	case ABT_REG_SRR1:
-		abt_slot_write(cpu, ABT_SLOT_srr1, v);
-		break;
-	case ABT_REG_DEAR:
-		abt_slot_write(cpu, ABT_SLOT_dear, v);
-		break;
-	case ABT_REG_ESR:
-		abt_slot_write(cpu, ABT_SLOT_esr, v);
-		break;
-	case ABT_REG_SPRG0:
-		abt_slot_write(cpu, ABT_SLOT_sprg0, v);
-		break;
-	case ABT_REG_SPRG1:
-		abt_slot_write(cpu, ABT_SLOT_sprg1, v);
-		break;
-	case ABT_REG_SPRG2:
-		abt_slot_write(cpu, ABT_SLOT_sprg2, v);
-		break;
-	case ABT_REG_SPRG3:
-		abt_slot_write(cpu, ABT_SLOT_sprg3, v);
-		break;
-	case ABT_REG_SPRG4:
-		abt_slot_write(cpu, ABT_SLOT_sprg4, v);
-		break;
-	case ABT_REG_SPRG5:
-		abt_slot_write(cpu, ABT_SLOT_sprg5, v);
-		break;
-	case ABT_REG_SPRG6:
-		abt_slot_write(cpu, ABT_SLOT_sprg6, v);
-		break;
-	case ABT_REG_SPRG7:
-		abt_slot_write(cpu, ABT_SLOT_sprg7, v);
-		break;
-	case ABT_REG_PIR:
-		abt_slot_write(cpu, ABT_SLOT_pir, v);
-		break;
-	case ABT_REG_MAS0:
-		abt_slot_write(cpu, ABT_SLOT_mas0, v);
-		break;
-	case ABT_REG_MAS1:
-		abt_slot_write(cpu, ABT_SLOT_mas1, v);
-		break;
-	case ABT_REG_MAS2:
-		abt_slot_write(cpu, ABT_SLOT_mas2, v);
-		break;
-	case ABT_REG_MAS3:
-		abt_slot_write(cpu, ABT_SLOT_mas3, v);
-		break;
-	case ABT_REG_MAS4:
-		abt_slot_write(cpu, ABT_SLOT_mas4, v);
-		break;
-	case ABT_REG_MAS6:
-		abt_slot_write(cpu, ABT_SLOT_mas6, v);
-		break;
-	case ABT_REG_MAS7:
-		abt_slot_write(cpu, ABT_SLOT_mas7, v);
-		break;
-	case ABT_REG_DEC:
-		cpu->DEC = v;
-		break;
-	case ABT_REG_PID:
-		cpu->PID = v;
-		break;
-	case ABT_REG_DECAR:
-		cpu->DECAR = v;
-		break;
-	case ABT_REG_CSRR0:
-		cpu->CSRR0 = v;
-		break;
-	case ABT_REG_CSRR1:
-		cpu->CSRR1 = v;
-		break;
-	case ABT_REG_IVPR:
-		cpu->IVPR = v;
-		break;
-	case ABT_REG_TBWL:
-		cpu->TBWL = v;
-		break;
-	case ABT_REG_TBWU:
-		cpu->TBWU = v;
-		break;
-	case ABT_REG_PVR:
-		cpu->PVR = v;
-		break;
-	case ABT_REG_DBSR:
-		cpu->DBSR = v;
-		break;
-	case ABT_REG_DBCR0:
-		cpu->DBCR0 = v;
-		break;
-	case ABT_REG_DBCR1:
-		cpu->DBCR1 = v;
-		break;
-	case ABT_REG_DBCR2:
-		cpu->DBCR2 = v;
-		break;
-	case ABT_REG_IAC1:
-		cpu->IAC1 = v;
-		break;
-	case ABT_REG_IAC2:
-		cpu->IAC2 = v;
-		break;
-	case ABT_REG_DAC1:
-		cpu->DAC1 = v;
-		break;
-	case ABT_REG_DAC2:
-		cpu->DAC2 = v;
-		break;
-	case ABT_REG_TSR:
-		cpu->TSR = v;
-		break;
-	case ABT_REG_TCR:
-		cpu->TCR = v;
-		break;
-	case ABT_REG_IVOR0:
-		cpu->IVOR0 = v;
-		break;
-	case ABT_REG_IVOR1:
-		cpu->IVOR1 = v;
-		break;
-	case ABT_REG_IVOR2:
-		cpu->IVOR2 = v;
-		break;
-	case ABT_REG_IVOR3:
-		cpu->IVOR3 = v;
-		break;
-	case ABT_REG_IVOR4:
-		cpu->IVOR4 = v;
-		break;
-	case ABT_REG_IVOR5:
-		cpu->IVOR5 = v;
-		break;
-	case ABT_REG_IVOR6:
-		cpu->IVOR6 = v;
-		break;
-	case ABT_REG_IVOR7:
-		cpu->IVOR7 = v;
-		break;
-	case ABT_REG_IVOR8:
-		cpu->IVOR8 = v;
-		break;
-	case ABT_REG_IVOR9:
-		cpu->IVOR9 = v;
-		break;
-	case ABT_REG_IVOR10:
-		cpu->IVOR10 = v;
-		break;
-	case ABT_REG_IVOR11:
-		cpu->IVOR11 = v;
-		break;
-	case ABT_REG_IVOR12:
-		cpu->IVOR12 = v;
-		break;
-	case ABT_REG_IVOR13:
-		cpu->IVOR13 = v;
-		break;
-	case ABT_REG_IVOR14:
-		cpu->IVOR14 = v;
-		break;
-	case ABT_REG_IVOR15:
-		cpu->IVOR15 = v;
-		break;
-	case ABT_REG_IVOR32:
-		cpu->IVOR32 = v;
-		break;
-	case ABT_REG_IVOR33:
-		cpu->IVOR33 = v;
-		break;
-	case ABT_REG_IVOR34:
-		cpu->IVOR34 = v;
-		break;
-	case ABT_REG_IVOR35:
-		cpu->IVOR35 = v;
-		break;
-	case ABT_REG_MCSRR0:
-		cpu->MCSRR0 = v;
-		break;
-	case ABT_REG_MCSRR1:
-		cpu->MCSRR1 = v;
-		break;
-	case ABT_REG_MCSR:
-		cpu->MCSR = v;
-		break;
-	case ABT_REG_MCAR:
-		cpu->MCAR = v;
-		break;
-	case ABT_REG_DSRR0:
-		cpu->DSRR0 = v;
-		break;
-	case ABT_REG_DSRR1:
-		cpu->DSRR1 = v;
-		break;
-	case ABT_REG_PID1:
-		cpu->PID1 = v;
-		break;
-	case ABT_REG_PID2:
-		cpu->PID2 = v;
-		break;
-	case ABT_REG_TLB0CFG:
-		cpu->TLB0CFG = v;
-		break;
-	case ABT_REG_TLB1CFG:
-		cpu->TLB1CFG = v;
-		break;
-	case ABT_REG_EPR:
-		cpu->EPR = v;
-		break;
-	case ABT_REG_HID0:
-		cpu->HID0 = v;
-		break;
-	case ABT_REG_HID1:
-		cpu->HID1 = v;
-		break;
-	case ABT_REG_L1CSR0:
-		cpu->L1CSR0 = v;
-		break;
-	case ABT_REG_L1CSR1:
-		cpu->L1CSR1 = v;
-		break;
-	case ABT_REG_MMUCSR0:
-		cpu->MMUCSR0 = v;
-		break;
-	case ABT_REG_BUCSR:
-		cpu->BUCSR = v;
-		break;
-	case ABT_REG_MMUCFG:
-		cpu->MMUCFG = v;
-		break;
-	case ABT_REG_PWRMGTCR0:
-		cpu->PWRMGTCR0 = v;
-		break;
-	case ABT_REG_SVR:
-		cpu->SVR = v;
-		break;
-	default:
-		break;
-	}
-}
-
-int abt_reg_of_spr(u32 sprn)
-{
-	switch (sprn) {
-	case 26:
-		return ABT_REG_SRR0;
-	case 27:
-		return ABT_REG_SRR1;
-	case 61:
-		return ABT_REG_DEAR;
-	case 62:
-		return ABT_REG_ESR;
-	case 272:
-		return ABT_REG_SPRG0;
-	case 273:
-		return ABT_REG_SPRG1;
-	case 274:
-		return ABT_REG_SPRG2;
-	case 275:
-		return ABT_REG_SPRG3;
-	case 276:
-		return ABT_REG_SPRG4;
-	case 277:
-		return ABT_REG_SPRG5;
-	case 278:
-		return ABT_REG_SPRG6;
-	case 279:
-		return ABT_REG_SPRG7;
-	case 286:
-		return ABT_REG_PIR;
-	case 624:
-		return ABT_REG_MAS0;
-	case 625:
-		return ABT_REG_MAS1;
-	case 626:
-		return ABT_REG_MAS2;
-	case 627:
-		return ABT_REG_MAS3;
-	case 628:
-		return ABT_REG_MAS4;
-	case 630:
-		return ABT_REG_MAS6;
-	case 944:
-		return ABT_REG_MAS7;
-	case 22:
-		return ABT_REG_DEC;
-	case 48:
-		return ABT_REG_PID;
-	case 54:
-		return ABT_REG_DECAR;
-	case 58:
-		return ABT_REG_CSRR0;
-	case 59:
-		return ABT_REG_CSRR1;
-	case 63:
-		return ABT_REG_IVPR;
-	case 284:
-		return ABT_REG_TBWL;
-	case 285:
-		return ABT_REG_TBWU;
-	case 287:
-		return ABT_REG_PVR;
-	case 304:
-		return ABT_REG_DBSR;
-	case 308:
-		return ABT_REG_DBCR0;
-	case 309:
-		return ABT_REG_DBCR1;
-	case 310:
-		return ABT_REG_DBCR2;
-	case 312:
-		return ABT_REG_IAC1;
-	case 313:
-		return ABT_REG_IAC2;
-	case 316:
-		return ABT_REG_DAC1;
-	case 317:
-		return ABT_REG_DAC2;
-	case 336:
-		return ABT_REG_TSR;
-	case 340:
-		return ABT_REG_TCR;
-	case 400:
-		return ABT_REG_IVOR0;
-	case 401:
-		return ABT_REG_IVOR1;
-	case 402:
-		return ABT_REG_IVOR2;
-	case 403:
-		return ABT_REG_IVOR3;
-	case 404:
-		return ABT_REG_IVOR4;
-	case 405:
-		return ABT_REG_IVOR5;
-	case 406:
-		return ABT_REG_IVOR6;
-	case 407:
-		return ABT_REG_IVOR7;
-	case 408:
-		return ABT_REG_IVOR8;
-	case 409:
-		return ABT_REG_IVOR9;
-	case 410:
-		return ABT_REG_IVOR10;
-	case 411:
-		return ABT_REG_IVOR11;
-	case 412:
-		return ABT_REG_IVOR12;
-	case 413:
-		return ABT_REG_IVOR13;
-	case 414:
-		return ABT_REG_IVOR14;
-	case 415:
-		return ABT_REG_IVOR15;
-	case 528:
-		return ABT_REG_IVOR32;
-	case 529:
-		return ABT_REG_IVOR33;
-	case 530:
-		return ABT_REG_IVOR34;
-	case 531:
-		return ABT_REG_IVOR35;
-	case 570:
-		return ABT_REG_MCSRR0;
-	case 571:
-		return ABT_REG_MCSRR1;
-	case 572:
-		return ABT_REG_MCSR;
-	case 573:
-		return ABT_REG_MCAR;
-	case 574:
-		return ABT_REG_DSRR0;
-	case 575:
-		return ABT_REG_DSRR1;
-	case 633:
-		return ABT_REG_PID1;
-	case 634:
-		return ABT_REG_PID2;
-	case 688:
-		return ABT_REG_TLB0CFG;
-	case 689:
-		return ABT_REG_TLB1CFG;
-	case 702:
-		return ABT_REG_EPR;
-	case 1008:
-		return ABT_REG_HID0;
-	case 1009:
-		return ABT_REG_HID1;
-	case 1010:
-		return ABT_REG_L1CSR0;
-	case 1011:
-		return ABT_REG_L1CSR1;
-	case 1012:
-		return ABT_REG_MMUCSR0;
-	case 1013:
-		return ABT_REG_BUCSR;
-	case 1015:
-		return ABT_REG_MMUCFG;
-	case 1019:
-		return ABT_REG_PWRMGTCR0;
-	case 1023:
-		return ABT_REG_SVR;
-	default:
-		return -1;
-	}
-}
-
-u32 abt_spr_get(const struct abt_cpu *cpu, u32 sprn)
-{
-	int r = abt_reg_of_spr(sprn);
-
-	return r < 0 ? 0 : abt_reg_read(cpu, (enum abt_reg)r);
-}
-
-void abt_spr_set(struct abt_cpu *cpu, u32 sprn, u32 v)
-{
-	int r = abt_reg_of_spr(sprn);
-
-	if (r >= 0)
-		abt_reg_write(cpu, (enum abt_reg)r, v);
-}
-
 enum abt_emulate_result abt_emulate(struct abt_cpu *cpu, u32 word)
 {
 	struct abt_fields f;
 	u32 npc = cpu->pc + 4;
 
 	switch (abt_decode(word, &f)) {
-	case ABT_RULE_mfmsr:	/* rules/booke.rule:167 */
+	case ABT_RULE_mfmsr:	/* rules/booke.rule:173 */
 		cpu->gpr[(f.rD) & 31] = abt_slot_read(cpu, ABT_SLOT_msr);
 		break;
-	case ABT_RULE_mtmsr:	/* rules/booke.rule:176 */
+	case ABT_RULE_mtmsr:	/* rules/booke.rule:182 */
 		abt_slot_write(cpu, ABT_SLOT_msr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_wrtee:	/* rules/booke.rule:197 */
+	case ABT_RULE_wrtee:	/* rules/booke.rule:203 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)((u32)(abt_slot_read(cpu, ABT_SLOT_msr) & (u32)(~0x8000u /* MSR_EE */)) | (u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */)));
 		break;
-	case ABT_RULE_wrteei0:	/* rules/booke.rule:214 */
+	case ABT_RULE_wrteei0:	/* rules/booke.rule:220 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(abt_slot_read(cpu, ABT_SLOT_msr) & (u32)(~0x8000u /* MSR_EE */)));
 		break;
-	case ABT_RULE_wrteei1:	/* rules/booke.rule:224 */
+	case ABT_RULE_wrteei1:	/* rules/booke.rule:230 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(abt_slot_read(cpu, ABT_SLOT_msr) | 0x8000u /* MSR_EE */));
 		break;
-	case ABT_RULE_mfspr_slot:	/* rules/booke.rule:239 */
+	case ABT_RULE_mfspr_slot:	/* rules/booke.rule:245 */
 		cpu->gpr[(f.rD) & 31] = abt_spr_get(cpu, f.spr);
 		break;
-	case ABT_RULE_mtspr_slot:	/* rules/booke.rule:246 */
+	case ABT_RULE_mtspr_slot:	/* rules/booke.rule:252 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mtspr_bucsr:	/* rules/booke.rule:255 */
+	case ABT_RULE_mtspr_bucsr:	/* rules/booke.rule:261 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_mtspr_sprg_hi:	/* rules/booke.rule:262 */
+	case ABT_RULE_mtspr_sprg_hi:	/* rules/booke.rule:268 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mfspr_state:	/* rules/booke.rule:268 */
+	case ABT_RULE_mfspr_state:	/* rules/booke.rule:274 */
 		cpu->gpr[(f.rD) & 31] = abt_spr_get(cpu, f.spr);
 		break;
-	case ABT_RULE_mtspr_state:	/* rules/booke.rule:274 */
+	case ABT_RULE_mtspr_state:	/* rules/booke.rule:280 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mtspr_w1c:	/* rules/booke.rule:280 */
+	case ABT_RULE_mtspr_ivor:	/* rules/booke.rule:286 */
+		abt_spr_set(cpu, f.spr, (u32)(cpu->gpr[(f.rS) & 31] & 0xfff7u /* IVOR_MASK */));
+		break;
+	case ABT_RULE_mtspr_l1csr:	/* rules/booke.rule:292 */
+		abt_spr_set(cpu, f.spr, (u32)(cpu->gpr[(f.rS) & 31] & (u32)(~0x102u /* L1CSR_SELF_CLEAR */)));
+		break;
+	case ABT_RULE_mtspr_mmucsr0:	/* rules/booke.rule:299 */
+		abt_helper_tlbflash(cpu, cpu->gpr[(f.rS) & 31]);
+		cpu->MMUCSR0 = 0x0u;
+		break;
+	case ABT_RULE_mtspr_w1c:	/* rules/booke.rule:305 */
 		abt_spr_set(cpu, f.spr, (u32)(abt_spr_get(cpu, f.spr) & (u32)(~cpu->gpr[(f.rS) & 31])));
 		break;
-	case ABT_RULE_mtspr_ignored:	/* rules/booke.rule:286 */
+	case ABT_RULE_mtspr_ignored:	/* rules/booke.rule:311 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_rfi:	/* rules/booke.rule:293 */
+	case ABT_RULE_rfi:	/* rules/booke.rule:318 */
 		npc = abt_slot_read(cpu, ABT_SLOT_srr0);
 		abt_slot_write(cpu, ABT_SLOT_msr, abt_slot_read(cpu, ABT_SLOT_srr1));
 		break;
-	case ABT_RULE_rfci:	/* rules/booke.rule:298 */
+	case ABT_RULE_rfci:	/* rules/booke.rule:323 */
 		npc = cpu->CSRR0;
 		abt_slot_write(cpu, ABT_SLOT_msr, cpu->CSRR1);
 		break;
-	case ABT_RULE_rfdi:	/* rules/booke.rule:303 */
+	case ABT_RULE_rfdi:	/* rules/booke.rule:328 */
 		npc = cpu->DSRR0;
 		abt_slot_write(cpu, ABT_SLOT_msr, cpu->DSRR1);
 		break;
-	case ABT_RULE_tlbwe:	/* rules/booke.rule:309 */
+	case ABT_RULE_tlbwe:	/* rules/booke.rule:334 */
 		abt_helper_tlbwe(cpu);
 		break;
-	case ABT_RULE_tlbre:	/* rules/booke.rule:314 */
+	case ABT_RULE_tlbre:	/* rules/booke.rule:339 */
 		abt_helper_tlbre(cpu);
 		break;
-	case ABT_RULE_tlbsx:	/* rules/booke.rule:319 */
+	case ABT_RULE_tlbsx:	/* rules/booke.rule:344 */
 		abt_helper_tlbsx(cpu, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbivax:	/* rules/booke.rule:324 */
+	case ABT_RULE_tlbivax:	/* rules/booke.rule:349 */
 		abt_helper_tlbivax(cpu, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbilx:	/* rules/booke.rule:329 */
+	case ABT_RULE_tlbilx:	/* rules/booke.rule:354 */
 		abt_helper_tlbilx(cpu, f.T, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbsync:	/* rules/booke.rule:335 */
+	case ABT_RULE_tlbsync:	/* rules/booke.rule:360 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_dcbtls:	/* rules/booke.rule:342 */
+	case ABT_RULE_dcbtls:	/* rules/booke.rule:367 */
 		cpu->L1CSR0 = (u32)(cpu->L1CSR0 | 0x400u /* L1CSR0_CUL */);
 		break;
 	default:
@@ -691,11 +104,11 @@ bool abt_rule_exits(const struct abt_cpu *cpu, u32 word)
 	struct abt_fields f;
 
 	switch (abt_decode(word, &f)) {
-	case ABT_RULE_mtmsr:	/* rules/booke.rule:192 */
+	case ABT_RULE_mtmsr:	/* rules/booke.rule:198 */
 		return (u32)((u32)((u32)((u32)(abt_slot_read(cpu, ABT_SLOT_msr) ^ cpu->gpr[(f.rS) & 31]) & (u32)(~(u32)(0x8000u /* MSR_EE */ | 0x2u /* MSR_RI */))) != 0x0u) || (u32)((u32)((u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */) != 0x0u) && (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u))) != 0;
-	case ABT_RULE_wrtee:	/* rules/booke.rule:210 */
+	case ABT_RULE_wrtee:	/* rules/booke.rule:216 */
 		return (u32)((u32)((u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */) != 0x0u) && (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u)) != 0;
-	case ABT_RULE_wrteei1:	/* rules/booke.rule:234 */
+	case ABT_RULE_wrteei1:	/* rules/booke.rule:240 */
 		return (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u) != 0;
 	default:
 		(void)cpu;

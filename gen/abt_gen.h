@@ -23,6 +23,9 @@ enum abt_rule {
 	ABT_RULE_mtspr_sprg_hi,
 	ABT_RULE_mfspr_state,
 	ABT_RULE_mtspr_state,
+	ABT_RULE_mtspr_ivor,
+	ABT_RULE_mtspr_l1csr,
+	ABT_RULE_mtspr_mmucsr0,
 	ABT_RULE_mtspr_w1c,
 	ABT_RULE_mtspr_ignored,
 	ABT_RULE_rfi,
@@ -293,11 +296,20 @@ extern const char *const abt_reg_names[ABT_REG_COUNT];
 extern const char *const abt_slot_names[ABT_SLOT_COUNT];
 
 /* Helpers named by effects; the port provides them. */
+u32 abt_helper_tlbflash(struct abt_cpu *cpu, u32 a0);
 u32 abt_helper_tlbwe(struct abt_cpu *cpu);
 u32 abt_helper_tlbre(struct abt_cpu *cpu);
 u32 abt_helper_tlbsx(struct abt_cpu *cpu, u32 a0);
 u32 abt_helper_tlbivax(struct abt_cpu *cpu, u32 a0);
 u32 abt_helper_tlbilx(struct abt_cpu *cpu, u32 a0, u32 a1);
+/* X(name, number of u32 arguments) for every helper */
+#define ABT_FOR_EACH_HELPER(X) \
+	X(tlbflash, 1) \
+	X(tlbwe, 0) \
+	X(tlbre, 0) \
+	X(tlbsx, 1) \
+	X(tlbivax, 1) \
+	X(tlbilx, 2)
 
 struct abt_rule_info {
 	const char *name;

@@ -360,7 +360,15 @@ static void gen_header(void)
 			p(", u32 a%d", a);
 		p(");\n");
 	}
-	p("\n");
+	p("/* X(name, number of u32 arguments) for every helper */\n"
+	  "#define ABT_FOR_EACH_HELPER(X)");
+	for (int i = 0; i < helper_count(); i++) {
+		int n;
+		const char *name = helper_name(i, &n);
+
+		p(" \\\n\tX(%s, %d)", name, n);
+	}
+	p("\n\n");
 
 	p("struct abt_rule_info {\n\tconst char *name;\n\tconst char *file;\n"
 	  "\tu16 line;\n\tu8 shape;\t\t/* enum abt_shape */\n"
@@ -886,7 +894,7 @@ static void gen_emit(void)
 
 /* ---- emulator ---- */
 
-static void gen_emulate(void)
+static void gen_regs(void)
 {
 	banner();
 	p("#include \"abt_gen.h\"\n\n");
@@ -924,6 +932,12 @@ static void gen_emulate(void)
 	  "\tint r = abt_reg_of_spr(sprn);\n\n"
 	  "\tif (r >= 0)\n\t\tabt_reg_write(cpu, (enum abt_reg)r, v);\n}\n\n");
 
+}
+
+static void gen_emulate(void)
+{
+	banner();
+	p("#include \"abt_gen.h\"\n\n");
 	p("enum abt_emulate_result abt_emulate(struct abt_cpu *cpu, u32 word)\n"
 	  "{\n\tstruct abt_fields f;\n\tu32 npc = cpu->pc + 4;\n\n"
 	  "\tswitch (abt_decode(word, &f)) {\n");
@@ -1065,6 +1079,7 @@ static const struct outfile files[] = {
 	{ "abt_gen.h", gen_header },
 	{ "abt_decode.c", gen_decode },
 	{ "abt_emit.c", gen_emit },
+	{ "abt_regs.c", gen_regs },
 	{ "abt_emulate.c", gen_emulate },
 	{ "abt_tables.c", gen_tables },
 };

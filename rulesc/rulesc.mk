@@ -7,7 +7,7 @@ RULESC_GEN  := $(BUILD)/rulesc/parser.c $(BUILD)/rulesc/lexer.c \
 	       $(BUILD)/rulesc/insn_enc_text.c
 RULESC_CFLAGS := -std=gnu99 -O2 -g -Wall -Wno-unused-function \
 		 -Irulesc -I$(BUILD)/rulesc $(filter -fsanitize%,$(CFLAGS))
-GEN_FILES   := gen/abt_types.h gen/abt_insn.h gen/abt_gen.h gen/abt_decode.c \
+GEN_FILES   := gen/abt_types.h gen/abt_insn.h gen/abt_gen.h gen/abt_decode.c gen/abt_regs.c \
 	       gen/abt_emit.c gen/abt_emulate.c gen/abt_tables.c
 
 $(BUILD)/rulesc/parser.c $(BUILD)/rulesc/parser.h: rulesc/parser.y

@@ -90,11 +90,15 @@ static const struct range state_read[] = {
 static const struct range state_write[] = {
 	ONE(S_DEC), ONE(S_PID), ONE(S_DECAR), ONE(S_CSRR0), ONE(S_CSRR1),
 	ONE(S_IVPR), { S_DBCR0, S_DBCR2 }, ONE(S_IAC1), ONE(S_IAC2),
-	ONE(S_DAC1), ONE(S_DAC2), ONE(S_TCR), { S_IVOR0, S_IVOR15 },
-	{ S_IVOR32, S_IVOR35 }, ONE(S_MCSRR0), ONE(S_MCSRR1), ONE(S_MCAR),
-	ONE(S_DSRR0), ONE(S_DSRR1), ONE(S_PID1), ONE(S_PID2), ONE(S_HID0),
-	ONE(S_HID1), ONE(S_L1CSR0), ONE(S_L1CSR1), ONE(S_MMUCSR0),
-	ONE(S_PWRMGTCR0), { 0, 0 } };
+	ONE(S_DAC1), ONE(S_DAC2), ONE(S_TCR), ONE(S_MCSRR0), ONE(S_MCSRR1),
+	ONE(S_MCAR), ONE(S_DSRR0), ONE(S_DSRR1), ONE(S_PID1), ONE(S_PID2),
+	ONE(S_HID0), ONE(S_HID1), ONE(S_PWRMGTCR0), { 0, 0 } };
+/* writes with their own semantics (masks, self-clearing bits) */
+static const struct range ivors[] = {
+	{ S_IVOR0, S_IVOR15 }, { S_IVOR32, S_IVOR35 }, { 0, 0 } };
+static const struct range l1csrs[] = {
+	ONE(S_L1CSR0), ONE(S_L1CSR1), { 0, 0 } };
+static const struct range mmucsr0[] = { ONE(S_MMUCSR0), { 0, 0 } };
 static const struct range w1c[] = {
 	ONE(S_DBSR), ONE(S_TSR), ONE(S_MCSR), { 0, 0 } };
 static const struct range ignored[] = {
@@ -185,6 +189,12 @@ static const struct ref refs[] = {
 	  XM(0), X(31, 339), state_read, HAS_RD | HAS_SPR },
 	{ "mtspr_state", ABT_RULE_mtspr_state, "mtspr", 1,
 	  XM(0), X(31, 467), state_write, HAS_RS | HAS_SPR },
+	{ "mtspr_ivor", ABT_RULE_mtspr_ivor, "mtspr", 1,
+	  XM(0), X(31, 467), ivors, HAS_RS | HAS_SPR },
+	{ "mtspr_l1csr", ABT_RULE_mtspr_l1csr, "mtspr", 1,
+	  XM(0), X(31, 467), l1csrs, HAS_RS | HAS_SPR },
+	{ "mtspr_mmucsr0", ABT_RULE_mtspr_mmucsr0, "mtspr", 1,
+	  XM(0), X(31, 467), mmucsr0, HAS_RS | HAS_SPR },
 	{ "mtspr_w1c", ABT_RULE_mtspr_w1c, "mtspr", 1,
 	  XM(0), X(31, 467), w1c, HAS_RS | HAS_SPR },
 	{ "mtspr_ignored", ABT_RULE_mtspr_ignored, "mtspr", 1,

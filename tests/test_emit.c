@@ -39,14 +39,8 @@
 #include "abt_insn.h"
 
 /* abt_emulate.c calls the port's helpers; no translatable rule does. */
-#define NO_HELPER(name, ...) \
-	u32 abt_helper_##name(struct abt_cpu *cpu, ##__VA_ARGS__) \
-	{ fail_msg("helper " #name " called"); return 0; }
-NO_HELPER(tlbwe)
-NO_HELPER(tlbre)
-NO_HELPER(tlbsx, u32 a0)
-NO_HELPER(tlbivax, u32 a0)
-NO_HELPER(tlbilx, u32 a0, u32 a1)
+#include "test_helpers.h"
+ABT_FOR_EACH_HELPER(TEST_NO_HELPER)
 
 #include "test_rng.h"
 

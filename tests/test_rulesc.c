@@ -54,7 +54,7 @@ static const char *srcdir = ABT_SRCDIR;
 
 static const char *const gen_files[] = {
 	"abt_types.h", "abt_insn.h", "abt_gen.h", "abt_decode.c",
-	"abt_emit.c", "abt_emulate.c", "abt_tables.c",
+	"abt_emit.c", "abt_emulate.c", "abt_regs.c", "abt_tables.c",
 };
 #define NGEN (sizeof(gen_files) / sizeof(gen_files[0]))
 

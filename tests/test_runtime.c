@@ -1146,14 +1146,8 @@ static void test_compose_errors(void **state)
  * The generated reference emulator needs the port's helpers for the TLB
  * rules; the words run here never reach them.
  */
-#define NO_HELPER(name, ...) \
-	__attribute__((weak)) u32 abt_helper_##name(__VA_ARGS__) \
-	{ fail(); return 0; }
-NO_HELPER(tlbwe, struct abt_cpu *cpu)
-NO_HELPER(tlbre, struct abt_cpu *cpu)
-NO_HELPER(tlbsx, struct abt_cpu *cpu, u32 a0)
-NO_HELPER(tlbivax, struct abt_cpu *cpu, u32 a0)
-NO_HELPER(tlbilx, struct abt_cpu *cpu, u32 a0, u32 a1)
+#include "test_helpers.h"
+ABT_FOR_EACH_HELPER(TEST_NO_HELPER)
 
 static u32 rotl32(u32 v, u32 n)
 {

@@ -57,12 +57,22 @@ TESTS += $(BUILD)/tests/test_emit
 $(BUILD)/tests/test_emit: tests/test_emit.c $(GEN_TEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< gen/abt_decode.c gen/abt_emit.c \
-		gen/abt_emulate.c gen/abt_tables.c \
+		gen/abt_emulate.c gen/abt_regs.c gen/abt_tables.c \
 		-lcmocka -lcapstone $(LDFLAGS) -o $@
 
 TESTS += $(BUILD)/tests/test_emulate
 
 $(BUILD)/tests/test_emulate: tests/test_emulate.c $(GEN_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< gen/abt_decode.c gen/abt_emulate.c \
+	$(CC) $(CFLAGS) $< gen/abt_decode.c gen/abt_emulate.c gen/abt_regs.c \
 		gen/abt_emit.c gen/abt_tables.c -lcmocka $(LDFLAGS) -o $@
+
+# Golden-trace files: round trips and a reader that survives any damage.
+TESTS += $(BUILD)/tests/test_trace
+
+$(BUILD)/tests/test_trace: tests/test_trace.c $(BUILD)/libabtt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itools/trace -MMD -MP $< $(BUILD)/libabtt.a -lz \
+		-lcmocka $(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_trace.d

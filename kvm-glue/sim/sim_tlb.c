@@ -160,3 +160,17 @@ u32 abt_helper_tlbilx(struct abt_cpu *cpu, u32 t, u32 ea)
 	tlb_inval(s->tlb1, SIM_TLB1_SIZE, ea, all, true, by_pid, pid);
 	return 0;
 }
+
+/* MMUCSR0 write: bit 0x4 flash-invalidates TLB0, bit 0x2 TLB1 (entries
+ * with IPROT survive), as KVM's kvmppc_e500_emul_mt_mmucsr0 does. */
+u32 abt_helper_tlbflash(struct abt_cpu *cpu, u32 val)
+{
+	struct sim *s = cpu_sim(cpu);
+
+	if (val & 4)
+		tlb_inval(s->tlb0, SIM_TLB0_SETS * SIM_TLB0_WAYS, 0, true,
+			  false, false, 0);
+	if (val & 2)
+		tlb_inval(s->tlb1, SIM_TLB1_SIZE, 0, true, true, false, 0);
+	return 0;
+}

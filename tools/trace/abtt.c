@@ -60,6 +60,7 @@
 #define TRAILER_FIXED	(4 + 8 + 1 + 2)
 #define TRAILER_MAX	(TRAILER_FIXED + (REASON_CAP - 1) + 4)
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define IOBUF		65536
 #define RAW_CHUNK	(1u << 30)	/* at most this much handed to inflate */
 
@@ -203,7 +204,7 @@ struct abtt_writer {
 	int failed;
 	char err[ABTT_ERR_LEN];
 	unsigned char zout[IOBUF];
-	unsigned char buf[REC_MAX_PAYLOAD + 4];
+	unsigned char buf[4 + REC_MAX_PAYLOAD + 4];	/* length, payload, CRC */
 };
 
 static int wfail(struct abtt_writer *w, const char *f, ...)
@@ -274,7 +275,7 @@ static int check_header(const struct abtt_header *h, char *err, size_t errlen)
 	};
 	unsigned int i, j;
 
-	for (i = 0; i < sizeof(str) / sizeof(str[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(str); i++) {
 		if (field_len((const char *)h + str[i].off, str[i].cap) < 0) {
 			fmt(err, errlen, "header: %s is not NUL-terminated",
 			    str[i].name);
@@ -839,9 +840,7 @@ static int read_header(struct abtt_reader *r)
 
 static struct abtt_reader *reader_new(void)
 {
-	struct abtt_reader *r = calloc(1, sizeof(*r));
-
-	return r;
+	return calloc(1, sizeof(struct abtt_reader));
 }
 
 static struct abtt_reader *reader_start(struct abtt_reader *r, char *err,
@@ -864,7 +863,9 @@ struct abtt_reader *abtt_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	r = reader_new();
-	if (!r || !(r->iobuf = malloc(IOBUF))) {
+	if (r)
+		r->iobuf = malloc(IOBUF);
+	if (!r || !r->iobuf) {
 		fmt(err, errlen, "%s: out of memory", path);
 		abtt_close(r);
 		return NULL;

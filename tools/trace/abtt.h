@@ -58,7 +58,8 @@ struct abtt_writer *abtt_create(const char *path, const struct abtt_header *h,
 				int compress, char *err, size_t errlen);
 int abtt_write(struct abtt_writer *w, const struct abtt_record *rec);
 /* Writes the trailer (complete, or truncated with reason) and closes.
- * Returns 0 or -1 (err filled). */
+ * Returns 0 or -1 (err filled). Frees w either way; on failure path.tmp
+ * is removed. A reason longer than 127 bytes is cut. */
 int abtt_finish(struct abtt_writer *w, int complete, const char *reason,
 		char *err, size_t errlen);
 /* Drop the half-written file (path.tmp). */

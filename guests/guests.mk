@@ -1,0 +1,126 @@
+# Reference guests for golden traces: an unmodified Linux 6.1 and U-Boot,
+# run under QEMU's e500v2 model (see guests/README.md).
+#
+#   make guests            build/check both (installs missing Debian packages)
+#   make guest-linux       build/guests/linux/{vmlinux,initramfs.cpio.gz}
+#   make guest-uboot       check Debian's U-Boot for qemu-ppce500 is there
+#   make guest-run-linux   boot Linux + workload under QEMU, print the console
+#   make guest-run-uboot   boot U-Boot under QEMU, drive its prompt
+#
+# Outputs are cached by content: the kernel is rebuilt only when
+# guests/linux/ppce500-min.config, guests/linux/build-kernel.sh or the
+# linux-source-6.1 package version change; the initramfs only when
+# guests/init/init.c (or the cross compiler) changes. Timestamps do not matter.
+#
+# Guests always build in build/guests (not $(BUILD), which SAN=1 moves).
+
+GUEST_BUILD    ?= build/guests
+GUEST_CROSS    ?= $(CROSS)
+GUEST_QEMU     ?= qemu-system-ppc
+GUEST_TIMEOUT  ?= 300
+GUEST_DEB_PKGS := qemu-system-ppc u-boot-qemu linux-source-6.1 \
+		  gcc-powerpc-linux-gnu libc6-dev-powerpc-cross \
+		  binutils-powerpc-linux-gnu bc bison flex xz-utils gzip
+
+GUEST_LINUX    := $(GUEST_BUILD)/linux
+GUEST_VMLINUX  := $(GUEST_LINUX)/vmlinux
+GUEST_INITRD   := $(GUEST_LINUX)/initramfs.cpio.gz
+GUEST_UBOOT    := /usr/lib/u-boot/qemu-ppce500/uboot.elf
+GUEST_DRIVE    := $(GUEST_BUILD)/qemu-drive
+
+# The QEMU command lines abt-trace uses (also in guests/README.md).
+GUEST_QEMU_COMMON := $(GUEST_QEMU) -M ppce500 -cpu e500v2 -m 128 \
+		     -nographic -net none -no-reboot
+GUEST_QEMU_LINUX  := $(GUEST_QEMU_COMMON) -kernel $(GUEST_VMLINUX) \
+		     -initrd $(GUEST_INITRD) -append "console=ttyS0,115200"
+GUEST_QEMU_UBOOT  := $(GUEST_QEMU_COMMON) -bios $(GUEST_UBOOT)
+
+# The U-Boot session: wait for each prompt ("\n=> ": a bare "=> " also
+# matches crc32's output "==> "), type a command; `poweroff` makes QEMU exit.
+GUEST_UBOOT_SCRIPT := 'expect:\n=> ' \
+	'send:md 0x10000 0x20\r'       'expect:\n=> ' \
+	'send:crc32 0x10000 0x10000\r' 'expect:\n=> ' \
+	'send:sleep 1\r'               'expect:\n=> ' \
+	'send:poweroff\r'              'exit:10'
+GUEST_LINUX_SCRIPT := 'expect:ABT-WORKLOAD-DONE' 'exit:30'
+
+.PHONY: guests guest-deps guest-linux guest-kernel guest-initramfs \
+	guest-uboot guest-run-linux guest-run-uboot guest-clean
+
+guests: guest-linux guest-uboot
+
+# Same pattern as deps-quiet: install what is missing, quietly otherwise.
+guest-deps:
+	@missing=""; for p in $(GUEST_DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "abt: installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "abt: need root to install:$$missing" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+guest-linux: guest-kernel guest-initramfs
+
+# Kernel: key = fragment + build script + source package version.
+guest-kernel: guest-deps
+	@key=$$( { cat guests/linux/ppce500-min.config guests/linux/build-kernel.sh; \
+		   dpkg-query -W -f='$${Version}' linux-source-6.1; echo "$(GUEST_CROSS)"; } \
+		 | sha256sum | cut -c1-32); \
+	if [ -f $(GUEST_VMLINUX) ] && [ "$$(cat $(GUEST_LINUX)/vmlinux.key 2>/dev/null)" = "$$key" ]; then \
+	  echo "guests: $(GUEST_VMLINUX) up to date"; \
+	else \
+	  rm -f $(GUEST_LINUX)/vmlinux.key && \
+	  sh guests/linux/build-kernel.sh $(GUEST_BUILD) $(GUEST_CROSS) && \
+	  echo "$$key" > $(GUEST_LINUX)/vmlinux.key; \
+	fi
+
+# Initramfs: /init (static, e500v2 soft-float) plus /dev/console, packed by
+# the kernel's own gen_init_cpio with all times 0, so it is reproducible.
+# Key = init.c + this recipe's flags + cross compiler version.
+GUEST_INIT_CFLAGS := -static -mcpu=8540 -msoft-float -O2 -Wall -Wextra
+guest-initramfs: guest-deps
+	@key=$$( { cat guests/init/init.c; echo "$(GUEST_INIT_CFLAGS)"; \
+		   $(GUEST_CROSS)gcc --version | head -1; } | sha256sum | cut -c1-32); \
+	if [ -f $(GUEST_INITRD) ] && [ "$$(cat $(GUEST_LINUX)/initramfs.key 2>/dev/null)" = "$$key" ]; then \
+	  echo "guests: $(GUEST_INITRD) up to date"; \
+	else \
+	  set -e; mkdir -p $(GUEST_LINUX); rm -f $(GUEST_LINUX)/initramfs.key; \
+	  $(GUEST_CROSS)gcc $(GUEST_INIT_CFLAGS) -o $(GUEST_LINUX)/init guests/init/init.c; \
+	  touch -d @0 $(GUEST_LINUX)/init; \
+	  if [ ! -x $(GUEST_LINUX)/gen_init_cpio ]; then \
+	    src=$(GUEST_BUILD)/linux-source-6.1; \
+	    if [ ! -f $$src/.abt-unpacked ]; then \
+	      src=$(GUEST_LINUX)/gen_init_cpio-src/linux-source-6.1; mkdir -p $(GUEST_LINUX)/gen_init_cpio-src; \
+	      tar -C $(GUEST_LINUX)/gen_init_cpio-src -xf /usr/src/linux-source-6.1.tar.xz linux-source-6.1/usr/gen_init_cpio.c; \
+	    fi; \
+	    $(CC) -O2 -o $(GUEST_LINUX)/gen_init_cpio $$src/usr/gen_init_cpio.c; \
+	  fi; \
+	  printf '%s\n' 'dir /dev 0755 0 0' 'nod /dev/console 0600 0 0 c 5 1' \
+	    'dir /proc 0755 0 0' 'dir /sys 0755 0 0' \
+	    'file /init $(GUEST_LINUX)/init 0755 0 0' > $(GUEST_LINUX)/initramfs.list; \
+	  $(GUEST_LINUX)/gen_init_cpio -t 0 $(GUEST_LINUX)/initramfs.list | gzip -n -9 > $(GUEST_INITRD).tmp; \
+	  mv $(GUEST_INITRD).tmp $(GUEST_INITRD); \
+	  echo "$$key" > $(GUEST_LINUX)/initramfs.key; \
+	  echo "guests: built $(GUEST_INITRD)"; \
+	fi
+
+guest-uboot: guest-deps
+	@test -f $(GUEST_UBOOT) || { echo "guests: $(GUEST_UBOOT) missing (package u-boot-qemu)" >&2; exit 1; }
+	@echo "guests: $(GUEST_UBOOT) present (u-boot-qemu $$(dpkg-query -W -f='$${Version}' u-boot-qemu))"
+
+$(GUEST_DRIVE): guests/qemu-drive.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -o $@ $<
+
+guest-run-linux: guest-linux $(GUEST_DRIVE)
+	$(GUEST_DRIVE) -t $(GUEST_TIMEOUT) -l $(GUEST_LINUX)/console.log \
+	  $(GUEST_LINUX_SCRIPT) -- $(GUEST_QEMU_LINUX)
+
+guest-run-uboot: guest-uboot $(GUEST_DRIVE)
+	$(GUEST_DRIVE) -t $(GUEST_TIMEOUT) -l $(GUEST_BUILD)/uboot-console.log \
+	  $(GUEST_UBOOT_SCRIPT) -- $(GUEST_QEMU_UBOOT)
+
+guest-clean:
+	rm -rf $(GUEST_BUILD)
