@@ -1428,14 +1428,40 @@ static int rsp_error_end(struct cap *c, int ret, const char *what)
 }
 
 /* One request, one reply, target stopped. */
+static int recv_reply(struct cap *c, const char *what);
+
 static int transact(struct cap *c, const char *req, const char *what)
 {
-	int n = rsp_transact(&c->rsp, req, c->reply, REPLY_CAP,
-			     c->o->rsp_timeout_ms);
+	int n = rsp_queue(&c->rsp, req, strlen(req));
 
-	if (n < 0)
-		return rsp_error_end(c, n, what);
-	return n;
+	if (n || (n = rsp_flush(&c->rsp, c->o->rsp_timeout_ms)) < 0)
+		return rsp_error_end(c, n ? n : RSP_ERROR, what);
+	return recv_reply(c, what);
+}
+
+/*
+ * QEMU sent "W xx" (exited with xx) or "X xx" (killed): it is going
+ * away. Reap it; the trace is complete if the guest shut it down
+ * cleanly (W00 and exit status 0, e.g. a poweroff with -no-reboot).
+ */
+static int exit_packet(struct cap *c)
+{
+	int64_t deadline = rsp_now_ms() + 5000;
+	char pkt[16];
+
+	snprintf(pkt, sizeof(pkt), "%.15s", c->reply);
+	while (qemu_alive(c) && rsp_now_ms() < deadline)
+		usleep(10000);
+	if (!c->qemu_reaped) {
+		end_capture(c, 0, "QEMU sent \"%s\" but did not exit", pkt);
+		return -1;
+	}
+	c->qemu_failed = !WIFEXITED(c->qemu_status) ||
+			 WEXITSTATUS(c->qemu_status);
+	end_capture(c, pkt[0] == 'W' && !strtoul(pkt + 1, NULL, 16) &&
+		    !c->qemu_failed, "QEMU exited (%s, gdb \"%s\")",
+		    status_text(c->qemu_status), pkt);
+	return -1;
 }
 
 static int recv_reply(struct cap *c, const char *what)
@@ -1444,6 +1470,9 @@ static int recv_reply(struct cap *c, const char *what)
 
 	if (n < 0)
 		return rsp_error_end(c, n, what);
+	/* no reply we ask for starts with W or X (not hex digits) */
+	if (c->reply[0] == 'W' || c->reply[0] == 'X')
+		return exit_packet(c);
 	return n;
 }
 
@@ -1767,6 +1796,30 @@ static void dump_record(struct cap *c, const struct abtt_record *r, int rule)
 }
 
 /*
+ * A stop that is not a breakpoint. QEMU reports a guest shutdown as
+ * signal 3, then sends "W00" and exits: give it a moment to do so.
+ * Returns 0 to resume, -1 when the capture ended.
+ */
+static int other_stop(struct cap *c, int sig)
+{
+	int n = rsp_recv(&c->rsp, c->reply, REPLY_CAP, 2000);
+
+	if (n >= 0 && (c->reply[0] == 'W' || c->reply[0] == 'X'))
+		return exit_packet(c);
+	if (n != RSP_TIMEOUT)
+		return rsp_error_end(c, n >= 0 ? RSP_ERROR : n,
+				     "waiting after a stop with a signal other than 5");
+	if (!qemu_alive(c))
+		return rsp_error_end(c, RSP_EOF, "stopped");
+	if (++c->nodd > MAX_ODD_STOPS) {
+		end_capture(c, 0, "%d stops not at a breakpoint (last: signal %d)",
+			    MAX_ODD_STOPS, sig);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The target stopped. At a site: state, word, one step, state, record.
  * Then continue (or not, if the capture ended). Returns 0 to go on
  * running, -1 when the capture ended.
@@ -1781,11 +1834,16 @@ static int handle_stop(struct cap *c, int sig)
 	char req[64];
 
 	c->nstops++;
+	if (sig != 5) {
+		if (other_stop(c, sig))
+			return -1;
+		goto resume;
+	}
 	memset(&rec, 0, sizeof(rec));
 	if (read_state(c, &rec.pre, "reading the state before the step"))
 		return -1;
 	s = site_find(&c->sites, rec.pre.pc);
-	if (!s || !s->bp || sig != 5) {
+	if (!s || !s->bp) {
 		/* not one of ours (e.g. a stop we did not ask for) */
 		if (++c->nodd > MAX_ODD_STOPS) {
 			end_capture(c, 0,
@@ -1890,21 +1948,8 @@ static int wait_stop(struct cap *c, int *running)
 			if (sig == -2)
 				continue;	/* console 'O' or junk */
 			*running = 0;
-			if (sig == -1) {
-				int st = 0;
-
-				/* "W00": the guest shut QEMU down */
-				waitpid(c->qemu, &st, 0);
-				c->qemu_reaped = 1;
-				c->qemu_status = st;
-				c->qemu_failed = !WIFEXITED(st) ||
-						 WEXITSTATUS(st);
-				end_capture(c, c->reply[0] == 'W' &&
-					    !strtoul(c->reply + 1, NULL, 16),
-					    "QEMU exited (%s, gdb \"%.8s\")",
-					    status_text(st), c->reply);
-				return -1;
-			}
+			if (sig == -1)
+				return exit_packet(c);
 			rsp_flush_acks(&c->rsp);	/* target stopped */
 			return sig;
 		}
@@ -2201,7 +2246,8 @@ static int run_prepass(struct cap *c)
 				if (sig < 0)
 					break;
 				/* no breakpoints: a stop we did not ask for */
-				if (rsp_queue(&c->rsp, "c", 1) ||
+				if (other_stop(c, sig) ||
+				    rsp_queue(&c->rsp, "c", 1) ||
 				    flush(c, "continuing"))
 					break;
 				running = 1;
