@@ -30,6 +30,10 @@ if [ "$(cat "$SRC/.abt-unpacked" 2>/dev/null)" != "$ver" ]; then
 fi
 
 mkdir -p "$OUT"
+# Fixed build identity: the banner (and so vmlinux) does not depend on when,
+# where or how often it was built.
+export KBUILD_BUILD_TIMESTAMP='Mon Jan  1 00:00:00 UTC 2024'
+export KBUILD_BUILD_USER=abt KBUILD_BUILD_HOST=abt KBUILD_BUILD_VERSION=1
 kmake() {
 	make -C "$SRC" O="$OUT" ARCH=powerpc CROSS_COMPILE="$CROSS" "$@"
 }

@@ -43,7 +43,7 @@
 #define MAX_XML_REGS	512
 #define REPLY_CAP	(64 * 1024)
 #define CONSOLE_KEEP	(64 * 1024)
-#define MAX_ODD_STOPS	1000	/* stops at no site before we give up */
+#define MAX_ODD_STOPS	1000	/* stops at no site: give up */
 
 static const char usage_text[] =
 "usage: abt-trace [options] --elf FILE[@BIAS]... -o TRACE -- QEMU-ARGS...\n"
@@ -860,7 +860,8 @@ static size_t unescape(char *s)
 		case 'x':
 			if (rsp_hexval((unsigned char)p[1]) >= 0 &&
 			    rsp_hexval((unsigned char)p[2]) >= 0) {
-				*o++ = (char)(rsp_hexval((unsigned char)p[1]) << 4 |
+				*o++ = (char)(rsp_hexval((unsigned char)p[1])
+					      << 4 |
 					      rsp_hexval((unsigned char)p[2]));
 				p += 2;
 				break;
@@ -958,7 +959,7 @@ struct cap {
 	/* console */
 	char *con;		/* output since the last expect matched */
 	size_t conlen;
-	char *tail;		/* last bytes, for --until-console across reads */
+	char *tail;		/* last bytes, for --until-console */
 	size_t taillen;
 	char errtail[2048];	/* QEMU's stderr, last bytes */
 	size_t errtaillen;
@@ -1209,6 +1210,8 @@ static void show_qemu_err(struct cap *c)
 
 static void qemu_write(struct cap *c, const char *s, size_t len)
 {
+	if (!len)
+		return;
 	if (c->pendlen + len > c->pendcap) {
 		c->pendcap = (c->pendlen + len) * 2 + 256;
 		c->pend = realloc(c->pend, c->pendcap);
@@ -1225,7 +1228,7 @@ static void flush_qemu_in(struct cap *c)
 		ssize_t n = write(c->qemu_in, c->pend, c->pendlen);
 
 		if (n <= 0)
-			return;	/* EAGAIN: poll says when; EPIPE: QEMU gone */
+			return;	/* EAGAIN: poll tells; EPIPE: QEMU gone */
 		memmove(c->pend, c->pend + n, c->pendlen - (size_t)n);
 		c->pendlen -= (size_t)n;
 	}
@@ -1759,7 +1762,8 @@ static int read_state(struct cap *c, struct abtt_state *s, const char *what)
  * exiting), -2 for anything else. */
 static int stop_signal(const char *r)
 {
-	if ((r[0] == 'T' || r[0] == 'S') && rsp_hexval((unsigned char)r[1]) >= 0 &&
+	if ((r[0] == 'T' || r[0] == 'S') &&
+	    rsp_hexval((unsigned char)r[1]) >= 0 &&
 	    rsp_hexval((unsigned char)r[2]) >= 0)
 		return rsp_hexval((unsigned char)r[1]) << 4 |
 		       rsp_hexval((unsigned char)r[2]);
@@ -1938,7 +1942,7 @@ static int wait_stop(struct cap *c, int *running)
 
 	*running = 1;
 	for (;;) {
-		struct pollfd p[4];
+		struct pollfd p[5];
 		int n, np = 0, wait_ms = 200;
 
 		n = rsp_take(&c->rsp, c->reply, REPLY_CAP);
@@ -1955,7 +1959,7 @@ static int wait_stop(struct cap *c, int *running)
 		}
 		if (n != RSP_TIMEOUT || eof) {
 			if (eof && qemu_alive(c))
-				usleep(100000);	/* let it finish exiting */
+				usleep(100000);	/* let it exit */
 			rsp_error_end(c, eof ? RSP_EOF : n,
 				      "waiting for a stop");
 			*running = 0;
@@ -1988,7 +1992,8 @@ static int wait_stop(struct cap *c, int *running)
 		flush_qemu_in(c);
 
 		p[np++] = (struct pollfd){ .fd = c->rsp.fd, .events = POLLIN };
-		p[np++] = (struct pollfd){ .fd = c->qemu_err, .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = c->qemu_err,
+					   .events = POLLIN };
 		if (out_open)
 			p[np++] = (struct pollfd){ .fd = c->qemu_out,
 						   .events = POLLIN };
@@ -2444,5 +2449,18 @@ end:
 	if (c.clog && c.clog != stderr)
 		fclose(c.clog);
 	rsp_close(&c.rsp);
+	for (i = 0; i < c.nsteps; i++)
+		free(c.script[i].text);
+	free(c.script);
+	for (i = 0; i < o.nelf; i++)
+		free((char *)o.elf[i].path);
+	free(c.sites.v);
+	free(c.sites.hash);
+	free(c.map.seen);
+	free(c.qemu_cmdline);
+	free(c.reply);
+	free(c.con);
+	free(c.tail);
+	free(c.pend);
 	return ret;
 }

@@ -20,3 +20,12 @@ $(BUILD)/abt-trace: $(ABT_TRACE_OBJS) $(BUILD)/libabt.a $(BUILD)/libabtt.a
 all: $(BUILD)/abt-trace
 
 -include $(ABT_TRACE_OBJS:.o=.d)
+
+# The RSP client against a fake stub (no QEMU needed).
+TESTS += $(BUILD)/tests/test_rsp
+
+$(BUILD)/tests/test_rsp: tests/test_rsp.c $(ABT_TRACE_DIR)/rsp.c \
+			 $(ABT_TRACE_DIR)/rsp.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(ABT_TRACE_DIR) tests/test_rsp.c \
+		$(ABT_TRACE_DIR)/rsp.c -lcmocka $(LDFLAGS) -o $@
