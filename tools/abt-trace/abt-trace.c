@@ -734,34 +734,6 @@ static int parse_regs(struct regmap *m, const char *xml, int *next,
  * the write-only TBWL/TBWU, which QEMU also names "tbl"/"tbu") are
  * left out for the same reason.
  */
-/* abt_reg_of_spr() lives in gen/abt_emulate.c, whose reference
- * emulator calls helpers every port provides. abt-trace emulates
- * nothing: these are never called. */
-u32 abt_helper_tlbwe(struct abt_cpu *cpu)
-{
-	abort();
-}
-
-u32 abt_helper_tlbre(struct abt_cpu *cpu)
-{
-	abort();
-}
-
-u32 abt_helper_tlbsx(struct abt_cpu *cpu, u32 a0)
-{
-	abort();
-}
-
-u32 abt_helper_tlbivax(struct abt_cpu *cpu, u32 a0)
-{
-	abort();
-}
-
-u32 abt_helper_tlbilx(struct abt_cpu *cpu, u32 a0, u32 a1)
-{
-	abort();
-}
-
 static int spr_of_name(const char *name)
 {
 	static int built;
