@@ -48,6 +48,7 @@ include kvm-glue/sim/sim.mk
 include tests/tests.mk
 include bench/bench.mk
 include tools/abt-verify/abt-verify.mk
+include tests/golden/golden.mk
 include guests/guests.mk
 include tools/trace/trace.mk
 include tools/abt-trace/abt-trace.mk
@@ -69,12 +70,14 @@ demo: all
 	  grep -E '^(== |total exits|interrupts delivered|PCs recovered)'
 
 # Every suite, summed: the last line is "N passed, N failed".
-check: all $(TESTS)
+check: all $(TESTS) $(BUILD)/abt-verify
 	@echo "abt: running test suites$(if $(SAN), (ASan+UBSan))"
 	@tests/run-suites.sh $(TESTS) \
 	  "check:regen-check:$(MAKE) -s --no-print-directory regen-check SAN=$(SAN)" \
 	  "check:listing-vs-capstone:$(RULESC) --listing --check $(RULES)" \
-	  "check:runtime-freestanding:$(MAKE) -s --no-print-directory $(BUILD)/runtime-freestanding.stamp SAN=$(SAN)"
+	  "check:runtime-freestanding:$(MAKE) -s --no-print-directory $(BUILD)/runtime-freestanding.stamp SAN=$(SAN)" \
+	  "check:golden-verify:$(BUILD)/abt-verify --quiet $(GOLDEN)" \
+	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)"
 
 clean:
 	rm -rf build

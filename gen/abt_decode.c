@@ -3,7 +3,7 @@
 
 #include "abt_gen.h"
 
-/* rules/booke.rule:246: spr in {...} */
+/* rules/booke.rule:253: spr in {...} */
 static inline bool cons_mfspr_slot_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -33,7 +33,7 @@ static inline bool cons_mfspr_slot_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:253: spr in {...} */
+/* rules/booke.rule:260: spr in {...} */
 static inline bool cons_mtspr_slot_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -58,7 +58,7 @@ static inline bool cons_mtspr_slot_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:262: spr in {...} */
+/* rules/booke.rule:269: spr in {...} */
 static inline bool cons_mtspr_bucsr_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -69,7 +69,7 @@ static inline bool cons_mtspr_bucsr_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:269: spr in {...} */
+/* rules/booke.rule:276: spr in {...} */
 static inline bool cons_mtspr_sprg_hi_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -83,7 +83,7 @@ static inline bool cons_mtspr_sprg_hi_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:275: spr in {...} */
+/* rules/booke.rule:282: spr in {...} */
 static inline bool cons_mfspr_state_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -149,7 +149,7 @@ static inline bool cons_mfspr_state_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:281: spr in {...} */
+/* rules/booke.rule:288: spr in {...} */
 static inline bool cons_mtspr_state_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -183,7 +183,7 @@ static inline bool cons_mtspr_state_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:287: spr in {...} */
+/* rules/booke.rule:294: spr in {...} */
 static inline bool cons_mtspr_ivor_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -213,7 +213,7 @@ static inline bool cons_mtspr_ivor_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:293: spr in {...} */
+/* rules/booke.rule:300: spr in {...} */
 static inline bool cons_mtspr_l1csr_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -225,7 +225,7 @@ static inline bool cons_mtspr_l1csr_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:300: spr in {...} */
+/* rules/booke.rule:307: spr in {...} */
 static inline bool cons_mtspr_mmucsr0_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -236,7 +236,7 @@ static inline bool cons_mtspr_mmucsr0_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:306: spr in {...} */
+/* rules/booke.rule:313: spr in {...} */
 static inline bool cons_mtspr_w1c_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -249,7 +249,7 @@ static inline bool cons_mtspr_w1c_0(u32 w)
 	}
 }
 
-/* rules/booke.rule:312: spr in {...} */
+/* rules/booke.rule:319: spr in {...} */
 static inline bool cons_mtspr_ignored_0(u32 w)
 {
 	switch ((((w >> 11) & 0x1fu) << 5 | ((w >> 16) & 0x1fu) << 0)) {
@@ -269,21 +269,21 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 		switch ((w >> 1) & 0x3ffu) {
 		case 83:
 			if ((w & 0xfc1fffffu) == 0x7c0000a6u) {
-				/* rules/booke.rule:173 */
+				/* rules/booke.rule:177 */
 				f->rD = (w >> 21) & 0x1fu;
 				return ABT_RULE_mfmsr;
 			}
 			return ABT_RULE_NONE;
 		case 146:
 			if ((w & 0xfc1fffffu) == 0x7c000124u) {
-				/* rules/booke.rule:182 */
+				/* rules/booke.rule:186 */
 				f->rS = (w >> 21) & 0x1fu;
 				return ABT_RULE_mtmsr;
 			}
 			return ABT_RULE_NONE;
 		case 131:
 			if ((w & 0xfc1fffffu) == 0x7c000106u) {
-				/* rules/booke.rule:203 */
+				/* rules/booke.rule:210 */
 				f->rS = (w >> 21) & 0x1fu;
 				return ABT_RULE_wrtee;
 			}
@@ -292,13 +292,13 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			switch ((w >> 11) & 0x3ffu) {
 			case 0:
 				if ((w & 0xffffffffu) == 0x7c000146u) {
-					/* rules/booke.rule:220 */
+					/* rules/booke.rule:227 */
 					return ABT_RULE_wrteei0;
 				}
 				return ABT_RULE_NONE;
 			case 16:
 				if ((w & 0xffffffffu) == 0x7c008146u) {
-					/* rules/booke.rule:230 */
+					/* rules/booke.rule:237 */
 					return ABT_RULE_wrteei1;
 				}
 				return ABT_RULE_NONE;
@@ -328,7 +328,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 630:
 			case 944:
 				if ((w & 0xfc0007ffu) == 0x7c0002a6u) {
-					/* rules/booke.rule:245 */
+					/* rules/booke.rule:252 */
 					f->rD = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -392,7 +392,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 1019:
 			case 1023:
 				if ((w & 0xfc0007ffu) == 0x7c0002a6u) {
-					/* rules/booke.rule:274 */
+					/* rules/booke.rule:281 */
 					f->rD = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -420,7 +420,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 630:
 			case 944:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:252 */
+					/* rules/booke.rule:259 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -429,7 +429,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 				return ABT_RULE_NONE;
 			case 1013:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:261 */
+					/* rules/booke.rule:268 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -441,7 +441,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 278:
 			case 279:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:268 */
+					/* rules/booke.rule:275 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -473,7 +473,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 1009:
 			case 1019:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:280 */
+					/* rules/booke.rule:287 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -501,7 +501,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 530:
 			case 531:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:286 */
+					/* rules/booke.rule:293 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -511,7 +511,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 1010:
 			case 1011:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:292 */
+					/* rules/booke.rule:299 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -520,7 +520,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 				return ABT_RULE_NONE;
 			case 1012:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:299 */
+					/* rules/booke.rule:306 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -531,7 +531,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 336:
 			case 572:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:305 */
+					/* rules/booke.rule:312 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -542,7 +542,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			case 285:
 			case 286:
 				if ((w & 0xfc0007ffu) == 0x7c0003a6u) {
-					/* rules/booke.rule:311 */
+					/* rules/booke.rule:318 */
 					f->rS = (w >> 21) & 0x1fu;
 					f->spr = ((w >> 11) & 0x1fu) << 5 |
 						((w >> 16) & 0x1fu) << 0;
@@ -554,19 +554,19 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			}
 		case 978:
 			if ((w & 0xffffffffu) == 0x7c0007a4u) {
-				/* rules/booke.rule:334 */
+				/* rules/booke.rule:341 */
 				return ABT_RULE_tlbwe;
 			}
 			return ABT_RULE_NONE;
 		case 946:
 			if ((w & 0xffffffffu) == 0x7c000764u) {
-				/* rules/booke.rule:339 */
+				/* rules/booke.rule:346 */
 				return ABT_RULE_tlbre;
 			}
 			return ABT_RULE_NONE;
 		case 914:
 			if ((w & 0xffe007ffu) == 0x7c000724u) {
-				/* rules/booke.rule:344 */
+				/* rules/booke.rule:351 */
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
 				return ABT_RULE_tlbsx;
@@ -574,7 +574,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 786:
 			if ((w & 0xffe007ffu) == 0x7c000624u) {
-				/* rules/booke.rule:349 */
+				/* rules/booke.rule:356 */
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
 				return ABT_RULE_tlbivax;
@@ -582,7 +582,7 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 18:
 			if ((w & 0xff8007ffu) == 0x7c000024u) {
-				/* rules/booke.rule:354 */
+				/* rules/booke.rule:361 */
 				f->T = (w >> 21) & 0x3u;
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
@@ -591,13 +591,13 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 			return ABT_RULE_NONE;
 		case 566:
 			if ((w & 0xffffffffu) == 0x7c00046cu) {
-				/* rules/booke.rule:360 */
+				/* rules/booke.rule:367 */
 				return ABT_RULE_tlbsync;
 			}
 			return ABT_RULE_NONE;
 		case 166:
 			if ((w & 0xfc0007ffu) == 0x7c00014cu) {
-				/* rules/booke.rule:367 */
+				/* rules/booke.rule:374 */
 				f->CT = (w >> 21) & 0x1fu;
 				f->rA = (w >> 16) & 0x1fu;
 				f->rB = (w >> 11) & 0x1fu;
@@ -611,19 +611,19 @@ enum abt_rule abt_decode(u32 w, struct abt_fields *f)
 		switch ((w >> 1) & 0x3ffu) {
 		case 50:
 			if ((w & 0xffffffffu) == 0x4c000064u) {
-				/* rules/booke.rule:318 */
+				/* rules/booke.rule:325 */
 				return ABT_RULE_rfi;
 			}
 			return ABT_RULE_NONE;
 		case 51:
 			if ((w & 0xffffffffu) == 0x4c000066u) {
-				/* rules/booke.rule:323 */
+				/* rules/booke.rule:330 */
 				return ABT_RULE_rfci;
 			}
 			return ABT_RULE_NONE;
 		case 39:
 			if ((w & 0xffffffffu) == 0x4c00004eu) {
-				/* rules/booke.rule:328 */
+				/* rules/booke.rule:335 */
 				return ABT_RULE_rfdi;
 			}
 			return ABT_RULE_NONE;

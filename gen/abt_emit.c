@@ -52,7 +52,7 @@ int abt_slot_of_spr(u32 sprn)
 	}
 }
 
-/* rules/booke.rule:173: mfmsr */
+/* rules/booke.rule:177: mfmsr */
 static int emit_mfmsr(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -61,7 +61,7 @@ static int emit_mfmsr(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 175: lwz rD, @msr(0) */
+	/* 179: lwz rD, @msr(0) */
 	v[0] = (s32)(f->rD);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
@@ -71,87 +71,101 @@ static int emit_mfmsr(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:182: mtmsr */
+/* rules/booke.rule:186: mtmsr */
 static int emit_mtmsr(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
 	s32 v[6];
 
 	(void)v;
-	if (cap < 11)
+	if (cap < 14)
 		return -ABT_ENOSPC;
-	/* 185: lwz     t0, @msr(0) */
+	/* 189: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 186: xor     t0, t0, rS */
+	/* 190: xor     t0, t0, rS */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(f->rS);
 	buf[1] = abt_enc_xor(v[0], v[1], v[2]);
-	/* 187: rlwinm  t0, t0, 0, 17, 15 */
+	/* 191: rlwinm  t0, t0, 0, 17, 15 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x11u);
 	v[4] = (s32)(0xfu);
 	buf[2] = abt_enc_rlwinm(v[0], v[1], v[2], v[3], v[4]);
-	/* 188: rlwinm. t0, t0, 0, 31, 29 */
+	/* 192: rlwinm. t0, t0, 0, 31, 29 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x1fu);
 	v[4] = (s32)(0x1du);
 	buf[3] = abt_enc_rlwinm_(v[0], v[1], v[2], v[3], v[4]);
-	/* 189: bne     exit */
+	/* 193: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 16u));
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
 	buf[4] = abt_enc_bc(4, 2 + 4 * v[0], v[1]);
-	/* 190: stw     rS, @msr(0) */
-	v[0] = (s32)(f->rS);
+	/* 194: lis     t0, MSR_IMPL >> 16 */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)((u32)(0x606ff30u /* MSR_IMPL */ >> 0x10u));
+	buf[5] = abt_enc_lis(v[0], v[1]);
+	/* 195: ori     t0, t0, MSR_IMPL & 0xffff */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)(env->t[0]);
+	v[2] = (s32)((u32)(0x606ff30u /* MSR_IMPL */ & 0xffffu));
+	buf[6] = abt_enc_ori(v[0], v[1], v[2]);
+	/* 196: and     t0, t0, rS */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)(env->t[0]);
+	v[2] = (s32)(f->rS);
+	buf[7] = abt_enc_and(v[0], v[1], v[2]);
+	/* 197: stw     t0, @msr(0) */
+	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
-	buf[5] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 191: andi.   t0, rS, MSR_EE */
+	buf[8] = abt_enc_stw(v[0], v[2], v[1]);
+	/* 198: andi.   t0, t0, MSR_EE */
 	v[0] = (s32)(env->t[0]);
-	v[1] = (s32)(f->rS);
+	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
-	buf[6] = abt_enc_andi_(v[0], v[1], v[2]);
-	/* 192: beq     done */
+	buf[9] = abt_enc_andi_(v[0], v[1], v[2]);
+	/* 199: beq     done */
 	v[0] = 0;
 	v[1] = 16;
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
-	buf[7] = abt_enc_bc(12, 2 + 4 * v[0], v[1]);
-	/* 193: lwz     t0, @int_pending(0) */
+	buf[10] = abt_enc_bc(12, 2 + 4 * v[0], v[1]);
+	/* 200: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
-	buf[8] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 194: cmpwi   t0, 0 */
+	buf[11] = abt_enc_lwz(v[0], v[2], v[1]);
+	/* 201: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
-	buf[9] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 195: bne     exit */
+	buf[12] = abt_enc_cmpwi(v[0], v[1], v[2]);
+	/* 202: bne     exit */
 	v[0] = 0;
-	v[1] = (s32)(env->exit_ea - (env->pc + 40u));
+	v[1] = (s32)(env->exit_ea - (env->pc + 52u));
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
-	buf[10] = abt_enc_bc(4, 2 + 4 * v[0], v[1]);
-	return 11;
+	buf[13] = abt_enc_bc(4, 2 + 4 * v[0], v[1]);
+	return 14;
 }
 
-/* rules/booke.rule:203: wrtee */
+/* rules/booke.rule:210: wrtee */
 static int emit_wrtee(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -160,51 +174,51 @@ static int emit_wrtee(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 8)
 		return -ABT_ENOSPC;
-	/* 206: lwz     t0, @msr(0) */
+	/* 213: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 207: rlwimi  t0, rS, 0, 16, 16 */
+	/* 214: rlwimi  t0, rS, 0, 16, 16 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(f->rS);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x10u);
 	v[4] = (s32)(0x10u);
 	buf[1] = abt_enc_rlwimi(v[0], v[1], v[2], v[3], v[4]);
-	/* 208: stw     t0, @msr(0) */
+	/* 215: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[2] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 209: andi.   t0, t0, MSR_EE */
+	/* 216: andi.   t0, t0, MSR_EE */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
 	buf[3] = abt_enc_andi_(v[0], v[1], v[2]);
-	/* 210: beq     done */
+	/* 217: beq     done */
 	v[0] = 0;
 	v[1] = 16;
 	if (!abt_disp_fits(v[1], 16))
 		return -ABT_ERANGE;
 	buf[4] = abt_enc_bc(12, 2 + 4 * v[0], v[1]);
-	/* 211: lwz     t0, @int_pending(0) */
+	/* 218: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[5] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 212: cmpwi   t0, 0 */
+	/* 219: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	buf[6] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 213: bne     exit */
+	/* 220: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 28u));
 	if (!abt_disp_fits(v[1], 16))
@@ -213,7 +227,7 @@ static int emit_wrtee(const struct abt_emit_env *env,
 	return 8;
 }
 
-/* rules/booke.rule:220: wrteei0 */
+/* rules/booke.rule:227: wrteei0 */
 static int emit_wrteei0(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -222,21 +236,21 @@ static int emit_wrteei0(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 3)
 		return -ABT_ENOSPC;
-	/* 223: lwz     t0, @msr(0) */
+	/* 230: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 224: rlwinm  t0, t0, 0, 17, 15 */
+	/* 231: rlwinm  t0, t0, 0, 17, 15 */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	v[3] = (s32)(0x11u);
 	v[4] = (s32)(0xfu);
 	buf[1] = abt_enc_rlwinm(v[0], v[1], v[2], v[3], v[4]);
-	/* 225: stw     t0, @msr(0) */
+	/* 232: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
@@ -246,7 +260,7 @@ static int emit_wrteei0(const struct abt_emit_env *env,
 	return 3;
 }
 
-/* rules/booke.rule:230: wrteei1 */
+/* rules/booke.rule:237: wrteei1 */
 static int emit_wrteei1(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -255,38 +269,38 @@ static int emit_wrteei1(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 6)
 		return -ABT_ENOSPC;
-	/* 233: lwz     t0, @msr(0) */
+	/* 240: lwz     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[0] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 234: ori     t0, t0, MSR_EE */
+	/* 241: ori     t0, t0, MSR_EE */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x8000u /* MSR_EE */);
 	buf[1] = abt_enc_ori(v[0], v[1], v[2]);
-	/* 235: stw     t0, @msr(0) */
+	/* 242: stw     t0, @msr(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_msr));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[2] = abt_enc_stw(v[0], v[2], v[1]);
-	/* 236: lwz     t0, @int_pending(0) */
+	/* 243: lwz     t0, @int_pending(0) */
 	v[0] = (s32)(env->t[0]);
 	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_int_pending));
 	if (!(abt_simm_fits(v[1])))
 		return -ABT_ERANGE;
 	v[2] = (s32)(0x0u);
 	buf[3] = abt_enc_lwz(v[0], v[2], v[1]);
-	/* 237: cmpwi   t0, 0 */
+	/* 244: cmpwi   t0, 0 */
 	v[0] = 0;
 	v[1] = (s32)(env->t[0]);
 	v[2] = (s32)(0x0u);
 	buf[4] = abt_enc_cmpwi(v[0], v[1], v[2]);
-	/* 238: bne     exit */
+	/* 245: bne     exit */
 	v[0] = 0;
 	v[1] = (s32)(env->exit_ea - (env->pc + 20u));
 	if (!abt_disp_fits(v[1], 16))
@@ -295,7 +309,7 @@ static int emit_wrteei1(const struct abt_emit_env *env,
 	return 6;
 }
 
-/* rules/booke.rule:245: mfspr_slot */
+/* rules/booke.rule:252: mfspr_slot */
 static int emit_mfspr_slot(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -310,7 +324,7 @@ static int emit_mfspr_slot(const struct abt_emit_env *env,
 	sd = abt_slot_disp(env, (enum abt_slot)slot);
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 248: lwz rD, @(spr)(0) */
+	/* 255: lwz rD, @(spr)(0) */
 	v[0] = (s32)(f->rD);
 	v[1] = (s32)(sd);
 	if (!(abt_simm_fits(v[1])))
@@ -320,7 +334,7 @@ static int emit_mfspr_slot(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:252: mtspr_slot */
+/* rules/booke.rule:259: mtspr_slot */
 static int emit_mtspr_slot(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -335,7 +349,7 @@ static int emit_mtspr_slot(const struct abt_emit_env *env,
 	sd = abt_slot_disp(env, (enum abt_slot)slot);
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 255: stw rS, @(spr)(0) */
+	/* 262: stw rS, @(spr)(0) */
 	v[0] = (s32)(f->rS);
 	v[1] = (s32)(sd);
 	if (!(abt_simm_fits(v[1])))
@@ -345,7 +359,7 @@ static int emit_mtspr_slot(const struct abt_emit_env *env,
 	return 1;
 }
 
-/* rules/booke.rule:261: mtspr_bucsr */
+/* rules/booke.rule:268: mtspr_bucsr */
 static int emit_mtspr_bucsr(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -354,12 +368,12 @@ static int emit_mtspr_bucsr(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 264: nop */
+	/* 271: nop */
 	buf[0] = abt_enc_nop();
 	return 1;
 }
 
-/* rules/booke.rule:360: tlbsync */
+/* rules/booke.rule:367: tlbsync */
 static int emit_tlbsync(const struct abt_emit_env *env,
 		const struct abt_fields *f, u32 *buf, int cap)
 {
@@ -368,7 +382,7 @@ static int emit_tlbsync(const struct abt_emit_env *env,
 	(void)v;
 	if (cap < 1)
 		return -ABT_ENOSPC;
-	/* 362: nop */
+	/* 369: nop */
 	buf[0] = abt_enc_nop();
 	return 1;
 }

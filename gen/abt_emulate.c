@@ -9,86 +9,86 @@ enum abt_emulate_result abt_emulate(struct abt_cpu *cpu, u32 word)
 	u32 npc = cpu->pc + 4;
 
 	switch (abt_decode(word, &f)) {
-	case ABT_RULE_mfmsr:	/* rules/booke.rule:173 */
+	case ABT_RULE_mfmsr:	/* rules/booke.rule:177 */
 		cpu->gpr[(f.rD) & 31] = abt_slot_read(cpu, ABT_SLOT_msr);
 		break;
-	case ABT_RULE_mtmsr:	/* rules/booke.rule:182 */
-		abt_slot_write(cpu, ABT_SLOT_msr, cpu->gpr[(f.rS) & 31]);
+	case ABT_RULE_mtmsr:	/* rules/booke.rule:186 */
+		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(cpu->gpr[(f.rS) & 31] & 0x606ff30u /* MSR_IMPL */));
 		break;
-	case ABT_RULE_wrtee:	/* rules/booke.rule:203 */
+	case ABT_RULE_wrtee:	/* rules/booke.rule:210 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)((u32)(abt_slot_read(cpu, ABT_SLOT_msr) & (u32)(~0x8000u /* MSR_EE */)) | (u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */)));
 		break;
-	case ABT_RULE_wrteei0:	/* rules/booke.rule:220 */
+	case ABT_RULE_wrteei0:	/* rules/booke.rule:227 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(abt_slot_read(cpu, ABT_SLOT_msr) & (u32)(~0x8000u /* MSR_EE */)));
 		break;
-	case ABT_RULE_wrteei1:	/* rules/booke.rule:230 */
+	case ABT_RULE_wrteei1:	/* rules/booke.rule:237 */
 		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(abt_slot_read(cpu, ABT_SLOT_msr) | 0x8000u /* MSR_EE */));
 		break;
-	case ABT_RULE_mfspr_slot:	/* rules/booke.rule:245 */
+	case ABT_RULE_mfspr_slot:	/* rules/booke.rule:252 */
 		cpu->gpr[(f.rD) & 31] = abt_spr_get(cpu, f.spr);
 		break;
-	case ABT_RULE_mtspr_slot:	/* rules/booke.rule:252 */
+	case ABT_RULE_mtspr_slot:	/* rules/booke.rule:259 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mtspr_bucsr:	/* rules/booke.rule:261 */
+	case ABT_RULE_mtspr_bucsr:	/* rules/booke.rule:268 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_mtspr_sprg_hi:	/* rules/booke.rule:268 */
+	case ABT_RULE_mtspr_sprg_hi:	/* rules/booke.rule:275 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mfspr_state:	/* rules/booke.rule:274 */
+	case ABT_RULE_mfspr_state:	/* rules/booke.rule:281 */
 		cpu->gpr[(f.rD) & 31] = abt_spr_get(cpu, f.spr);
 		break;
-	case ABT_RULE_mtspr_state:	/* rules/booke.rule:280 */
+	case ABT_RULE_mtspr_state:	/* rules/booke.rule:287 */
 		abt_spr_set(cpu, f.spr, cpu->gpr[(f.rS) & 31]);
 		break;
-	case ABT_RULE_mtspr_ivor:	/* rules/booke.rule:286 */
+	case ABT_RULE_mtspr_ivor:	/* rules/booke.rule:293 */
 		abt_spr_set(cpu, f.spr, (u32)(cpu->gpr[(f.rS) & 31] & 0xfff7u /* IVOR_MASK */));
 		break;
-	case ABT_RULE_mtspr_l1csr:	/* rules/booke.rule:292 */
+	case ABT_RULE_mtspr_l1csr:	/* rules/booke.rule:299 */
 		abt_spr_set(cpu, f.spr, (u32)(cpu->gpr[(f.rS) & 31] & (u32)(~0x102u /* L1CSR_SELF_CLEAR */)));
 		break;
-	case ABT_RULE_mtspr_mmucsr0:	/* rules/booke.rule:299 */
+	case ABT_RULE_mtspr_mmucsr0:	/* rules/booke.rule:306 */
 		abt_helper_tlbflash(cpu, cpu->gpr[(f.rS) & 31]);
 		cpu->MMUCSR0 = 0x0u;
 		break;
-	case ABT_RULE_mtspr_w1c:	/* rules/booke.rule:305 */
+	case ABT_RULE_mtspr_w1c:	/* rules/booke.rule:312 */
 		abt_spr_set(cpu, f.spr, (u32)(abt_spr_get(cpu, f.spr) & (u32)(~cpu->gpr[(f.rS) & 31])));
 		break;
-	case ABT_RULE_mtspr_ignored:	/* rules/booke.rule:311 */
+	case ABT_RULE_mtspr_ignored:	/* rules/booke.rule:318 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_rfi:	/* rules/booke.rule:318 */
+	case ABT_RULE_rfi:	/* rules/booke.rule:325 */
 		npc = abt_slot_read(cpu, ABT_SLOT_srr0);
-		abt_slot_write(cpu, ABT_SLOT_msr, abt_slot_read(cpu, ABT_SLOT_srr1));
+		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(abt_slot_read(cpu, ABT_SLOT_srr1) & 0x606ff30u /* MSR_IMPL */));
 		break;
-	case ABT_RULE_rfci:	/* rules/booke.rule:323 */
+	case ABT_RULE_rfci:	/* rules/booke.rule:330 */
 		npc = cpu->CSRR0;
-		abt_slot_write(cpu, ABT_SLOT_msr, cpu->CSRR1);
+		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(cpu->CSRR1 & 0x606ff30u /* MSR_IMPL */));
 		break;
-	case ABT_RULE_rfdi:	/* rules/booke.rule:328 */
+	case ABT_RULE_rfdi:	/* rules/booke.rule:335 */
 		npc = cpu->DSRR0;
-		abt_slot_write(cpu, ABT_SLOT_msr, cpu->DSRR1);
+		abt_slot_write(cpu, ABT_SLOT_msr, (u32)(cpu->DSRR1 & 0x606ff30u /* MSR_IMPL */));
 		break;
-	case ABT_RULE_tlbwe:	/* rules/booke.rule:334 */
+	case ABT_RULE_tlbwe:	/* rules/booke.rule:341 */
 		abt_helper_tlbwe(cpu);
 		break;
-	case ABT_RULE_tlbre:	/* rules/booke.rule:339 */
+	case ABT_RULE_tlbre:	/* rules/booke.rule:346 */
 		abt_helper_tlbre(cpu);
 		break;
-	case ABT_RULE_tlbsx:	/* rules/booke.rule:344 */
+	case ABT_RULE_tlbsx:	/* rules/booke.rule:351 */
 		abt_helper_tlbsx(cpu, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbivax:	/* rules/booke.rule:349 */
+	case ABT_RULE_tlbivax:	/* rules/booke.rule:356 */
 		abt_helper_tlbivax(cpu, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbilx:	/* rules/booke.rule:354 */
+	case ABT_RULE_tlbilx:	/* rules/booke.rule:361 */
 		abt_helper_tlbilx(cpu, f.T, (u32)((f.rA ? cpu->gpr[(f.rA) & 31] : 0x0u) + cpu->gpr[(f.rB) & 31]));
 		break;
-	case ABT_RULE_tlbsync:	/* rules/booke.rule:360 */
+	case ABT_RULE_tlbsync:	/* rules/booke.rule:367 */
 		/* no architectural effect */
 		break;
-	case ABT_RULE_dcbtls:	/* rules/booke.rule:367 */
+	case ABT_RULE_dcbtls:	/* rules/booke.rule:374 */
 		cpu->L1CSR0 = (u32)(cpu->L1CSR0 | 0x400u /* L1CSR0_CUL */);
 		break;
 	default:
@@ -104,11 +104,11 @@ bool abt_rule_exits(const struct abt_cpu *cpu, u32 word)
 	struct abt_fields f;
 
 	switch (abt_decode(word, &f)) {
-	case ABT_RULE_mtmsr:	/* rules/booke.rule:198 */
+	case ABT_RULE_mtmsr:	/* rules/booke.rule:205 */
 		return (u32)((u32)((u32)((u32)(abt_slot_read(cpu, ABT_SLOT_msr) ^ cpu->gpr[(f.rS) & 31]) & (u32)(~(u32)(0x8000u /* MSR_EE */ | 0x2u /* MSR_RI */))) != 0x0u) || (u32)((u32)((u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */) != 0x0u) && (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u))) != 0;
-	case ABT_RULE_wrtee:	/* rules/booke.rule:216 */
+	case ABT_RULE_wrtee:	/* rules/booke.rule:223 */
 		return (u32)((u32)((u32)(cpu->gpr[(f.rS) & 31] & 0x8000u /* MSR_EE */) != 0x0u) && (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u)) != 0;
-	case ABT_RULE_wrteei1:	/* rules/booke.rule:240 */
+	case ABT_RULE_wrteei1:	/* rules/booke.rule:247 */
 		return (u32)(abt_slot_read(cpu, ABT_SLOT_int_pending) != 0x0u) != 0;
 	default:
 		(void)cpu;

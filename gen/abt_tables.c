@@ -4,7 +4,7 @@
 #include "abt_gen.h"
 
 static const u8 committed_mfmsr[1] = { 0 };
-static const u8 committed_mtmsr[11] = { 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 };
+static const u8 committed_mtmsr[14] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 };
 static const u8 committed_wrtee[8] = { 0, 0, 0, 1, 1, 1, 1, 1 };
 static const u8 committed_wrteei0[3] = { 0, 0, 0 };
 static const u8 committed_wrteei1[6] = { 0, 0, 0, 1, 1, 1 };
@@ -15,32 +15,32 @@ static const u8 committed_tlbsync[1] = { 0 };
 
 const struct abt_rule_info abt_rules[ABT_RULE_COUNT] = {
 	[ABT_RULE_NONE] = { "none", "", 0, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mfmsr] = { "mfmsr", "rules/booke.rule", 173, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mfmsr },
-	[ABT_RULE_mtmsr] = { "mtmsr", "rules/booke.rule", 182, ABT_SHAPE_CLUSTER, 11, 1, 1, 1, committed_mtmsr },
-	[ABT_RULE_wrtee] = { "wrtee", "rules/booke.rule", 203, ABT_SHAPE_CLUSTER, 8, 1, 1, 1, committed_wrtee },
-	[ABT_RULE_wrteei0] = { "wrteei0", "rules/booke.rule", 220, ABT_SHAPE_CLUSTER, 3, 1, 0, 0, committed_wrteei0 },
-	[ABT_RULE_wrteei1] = { "wrteei1", "rules/booke.rule", 230, ABT_SHAPE_CLUSTER, 6, 1, 1, 1, committed_wrteei1 },
-	[ABT_RULE_mfspr_slot] = { "mfspr_slot", "rules/booke.rule", 245, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mfspr_slot },
-	[ABT_RULE_mtspr_slot] = { "mtspr_slot", "rules/booke.rule", 252, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mtspr_slot },
-	[ABT_RULE_mtspr_bucsr] = { "mtspr_bucsr", "rules/booke.rule", 261, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mtspr_bucsr },
-	[ABT_RULE_mtspr_sprg_hi] = { "mtspr_sprg_hi", "rules/booke.rule", 268, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mfspr_state] = { "mfspr_state", "rules/booke.rule", 274, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mtspr_state] = { "mtspr_state", "rules/booke.rule", 280, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mtspr_ivor] = { "mtspr_ivor", "rules/booke.rule", 286, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mtspr_l1csr] = { "mtspr_l1csr", "rules/booke.rule", 292, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mtspr_mmucsr0] = { "mtspr_mmucsr0", "rules/booke.rule", 299, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mtspr_w1c] = { "mtspr_w1c", "rules/booke.rule", 305, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_mtspr_ignored] = { "mtspr_ignored", "rules/booke.rule", 311, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_rfi] = { "rfi", "rules/booke.rule", 318, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_rfci] = { "rfci", "rules/booke.rule", 323, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_rfdi] = { "rfdi", "rules/booke.rule", 328, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_tlbwe] = { "tlbwe", "rules/booke.rule", 334, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_tlbre] = { "tlbre", "rules/booke.rule", 339, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_tlbsx] = { "tlbsx", "rules/booke.rule", 344, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_tlbivax] = { "tlbivax", "rules/booke.rule", 349, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_tlbilx] = { "tlbilx", "rules/booke.rule", 354, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
-	[ABT_RULE_tlbsync] = { "tlbsync", "rules/booke.rule", 360, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_tlbsync },
-	[ABT_RULE_dcbtls] = { "dcbtls", "rules/booke.rule", 367, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mfmsr] = { "mfmsr", "rules/booke.rule", 177, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mfmsr },
+	[ABT_RULE_mtmsr] = { "mtmsr", "rules/booke.rule", 186, ABT_SHAPE_CLUSTER, 14, 1, 1, 1, committed_mtmsr },
+	[ABT_RULE_wrtee] = { "wrtee", "rules/booke.rule", 210, ABT_SHAPE_CLUSTER, 8, 1, 1, 1, committed_wrtee },
+	[ABT_RULE_wrteei0] = { "wrteei0", "rules/booke.rule", 227, ABT_SHAPE_CLUSTER, 3, 1, 0, 0, committed_wrteei0 },
+	[ABT_RULE_wrteei1] = { "wrteei1", "rules/booke.rule", 237, ABT_SHAPE_CLUSTER, 6, 1, 1, 1, committed_wrteei1 },
+	[ABT_RULE_mfspr_slot] = { "mfspr_slot", "rules/booke.rule", 252, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mfspr_slot },
+	[ABT_RULE_mtspr_slot] = { "mtspr_slot", "rules/booke.rule", 259, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mtspr_slot },
+	[ABT_RULE_mtspr_bucsr] = { "mtspr_bucsr", "rules/booke.rule", 268, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_mtspr_bucsr },
+	[ABT_RULE_mtspr_sprg_hi] = { "mtspr_sprg_hi", "rules/booke.rule", 275, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mfspr_state] = { "mfspr_state", "rules/booke.rule", 281, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mtspr_state] = { "mtspr_state", "rules/booke.rule", 287, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mtspr_ivor] = { "mtspr_ivor", "rules/booke.rule", 293, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mtspr_l1csr] = { "mtspr_l1csr", "rules/booke.rule", 299, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mtspr_mmucsr0] = { "mtspr_mmucsr0", "rules/booke.rule", 306, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mtspr_w1c] = { "mtspr_w1c", "rules/booke.rule", 312, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_mtspr_ignored] = { "mtspr_ignored", "rules/booke.rule", 318, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_rfi] = { "rfi", "rules/booke.rule", 325, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_rfci] = { "rfci", "rules/booke.rule", 330, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_rfdi] = { "rfdi", "rules/booke.rule", 335, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_tlbwe] = { "tlbwe", "rules/booke.rule", 341, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_tlbre] = { "tlbre", "rules/booke.rule", 346, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_tlbsx] = { "tlbsx", "rules/booke.rule", 351, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_tlbivax] = { "tlbivax", "rules/booke.rule", 356, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_tlbilx] = { "tlbilx", "rules/booke.rule", 361, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
+	[ABT_RULE_tlbsync] = { "tlbsync", "rules/booke.rule", 367, ABT_SHAPE_INPLACE, 1, 0, 0, 0, committed_tlbsync },
+	[ABT_RULE_dcbtls] = { "dcbtls", "rules/booke.rule", 374, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
 };
 
 const char *const abt_reg_names[ABT_REG_COUNT] = {
@@ -156,7 +156,7 @@ const char *const abt_slot_names[ABT_SLOT_COUNT] = {
 	"sprg7",
 };
 
-/* rules/booke.rule:32 */
+/* rules/booke.rule:36 */
 static const struct abt_layout layout_kvm_shared = {
 	"kvm_shared",
 	{

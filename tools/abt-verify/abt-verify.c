@@ -112,6 +112,13 @@ static bool is_mas(const char *name)
 	return !strncmp(name, "MAS", 3);
 }
 
+static const char *const gpr_names[32] = {
+	"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10",
+	"r11", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r19", "r20",
+	"r21", "r22", "r23", "r24", "r25", "r26", "r27", "r28", "r29", "r30",
+	"r31",
+};
+
 static void add_diff(struct diff *d, int *n, const char *name, u32 want,
 		     u32 got)
 {
@@ -130,11 +137,13 @@ static void add_diff(struct diff *d, int *n, const char *name, u32 want,
  *    compared as "at most the value expected, and close to it"; TSR's
  *    timer status bits (ENW WIS DIS FIS) may become set during the step;
  *  - QEMU 7.2's mtmsr leaves MSR[ME] unchanged (target/ppc: ME is not
- *    writable by mtmsr in its model; hardware and KVM write it).
+ *    writable by mtmsr in its model; hardware and KVM write it);
+ *  - BUCSR: KVM's virtual e500 drops writes and cannot read it back, so
+ *    the rules give it no state; QEMU keeps the value.
  */
 #define TSR_TIMER_BITS	0xcc000000u
 #define MSR_ME		0x00001000u
-static u64 tolerated_timer, tolerated_me;
+static u64 tolerated_timer, tolerated_me, tolerated_bucsr;
 static bool counting;	/* count tolerances on the first compare only */
 
 static int compare(const struct map *m, const struct abt_cpu *cpu,
@@ -142,12 +151,9 @@ static int compare(const struct map *m, const struct abt_cpu *cpu,
 		   enum abt_rule rule, struct diff *d)
 {
 	int n = 0;
-	char name[16];
 
-	for (int i = 0; i < 32; i++) {
-		snprintf(name, sizeof(name), "r%d", i);
-		add_diff(d, &n, name, post->gpr[i], cpu->gpr[i]);
-	}
+	for (int i = 0; i < 32; i++)
+		add_diff(d, &n, gpr_names[i], post->gpr[i], cpu->gpr[i]);
 	add_diff(d, &n, "pc", post->pc, cpu->pc);
 	add_diff(d, &n, "cr", post->cr, cpu->cr);
 	add_diff(d, &n, "xer", post->xer, cpu->xer);
@@ -174,6 +180,10 @@ static int compare(const struct map *m, const struct abt_cpu *cpu,
 		if ((int)i == m->dec_idx) {
 			if (post->spr[i] > got || got - post->spr[i] > 0x100000u)
 				add_diff(d, &n, "DEC", post->spr[i], got);
+			continue;
+		}
+		if (h_spr(m, i) == 1013) {
+			tolerated_bucsr += counting && got != post->spr[i];
 			continue;
 		}
 		if (h_spr(m, i) == 336 && got != post->spr[i] &&
@@ -204,12 +214,9 @@ static int compare_cpu(const struct abt_cpu *want, const struct abt_cpu *got,
 		       struct diff *d)
 {
 	int n = 0;
-	char name[16];
 
-	for (int i = 0; i < 32; i++) {
-		snprintf(name, sizeof(name), "r%d", i);
-		add_diff(d, &n, name, want->gpr[i], got->gpr[i]);
-	}
+	for (int i = 0; i < 32; i++)
+		add_diff(d, &n, gpr_names[i], want->gpr[i], got->gpr[i]);
 	add_diff(d, &n, "pc", want->pc, got->pc);
 	add_diff(d, &n, "cr", want->cr, got->cr);
 	add_diff(d, &n, "xer", want->xer, got->xer);
@@ -263,7 +270,7 @@ u32 abt_helper_tlbflash(struct abt_cpu *cpu, u32 val)
 
 struct engine {
 	uc_engine *uc;
-	u32 mapped[4096];	/* mapped 4 KiB pages (EA >> 12), unsorted */
+	u32 mapped[8192];	/* open-addressing set of mapped pages + 1 */
 	int nmapped;
 	u8 *magic_host;
 	u32 magic_ea;
@@ -318,17 +325,24 @@ static int engine_map(struct engine *e, u32 ea)
 	u32 pg = ea >> 12;
 	uc_err err;
 
+	const u32 size = sizeof(e->mapped) / sizeof(e->mapped[0]);
+	u32 h = (pg * 2654435761u) & (size - 1);
+
 	if ((ea & PAGE_MASK) == e->magic_ea)
 		return -1;
-	for (int i = 0; i < e->nmapped; i++)
-		if (e->mapped[i] == pg)
+	for (;; h = (h + 1) & (size - 1)) {
+		if (e->mapped[h] == pg + 1)
 			return 0;
-	if (e->nmapped == (int)(sizeof(e->mapped) / sizeof(e->mapped[0])))
+		if (!e->mapped[h])
+			break;
+	}
+	if (e->nmapped >= (int)size / 2)
 		return -1;
 	err = uc_mem_map(e->uc, (u64)pg << 12, 4096, UC_PROT_ALL);
 	if (err)
 		return -1;
-	e->mapped[e->nmapped++] = pg;
+	e->mapped[h] = pg + 1;
+	e->nmapped++;
 	return 0;
 }
 
@@ -342,8 +356,13 @@ static int engine_write_code(struct engine *e, u32 ea, const u32 *w, int n)
 		buf[4 * i + 2] = w[i] >> 8;
 		buf[4 * i + 3] = w[i];
 	}
+	u8 cur[4 * ABT_MAX_STUB_WORDS];
+
 	if (engine_map(e, ea) || engine_map(e, ea + 4 * n - 1))
 		return -1;
+	/* the same site again: keep Unicorn's translated blocks */
+	if (!uc_mem_read(e->uc, ea, cur, 4 * n) && !memcmp(cur, buf, 4 * n))
+		return 0;
 	if (uc_mem_write(e->uc, ea, buf, 4 * n))
 		return -1;
 	uc_ctl_remove_cache(e->uc, (u64)ea, (u64)ea + 4 * n);
@@ -578,6 +597,51 @@ struct verifier {
 	bool profile_forced;
 };
 
+/*
+ * A privileged instruction in guest user mode: the host does not emulate
+ * it but reflects a program interrupt (ESR[PPR]) to the guest kernel.
+ */
+#define ESR_PPR		0x04000000u
+static u64 reflected_ok, reflected_bad;
+
+static u32 trace_spr(const struct map *m, const struct abtt_state *s,
+		     unsigned int sprn, bool *ok)
+{
+	int i = abtt_spr_index(m->h, sprn);
+
+	if (i < 0) {
+		*ok = false;
+		return 0;
+	}
+	return s->spr[i];
+}
+
+static void check_reflected(struct verifier *v, const struct map *m, u64 idx,
+			    const struct abtt_record *rec, enum abt_rule r)
+{
+	const struct abtt_state *pre = &rec->pre, *post = &rec->post;
+	bool ok = true;
+	u32 vec = (trace_spr(m, pre, 63, &ok) & 0xffff0000u) |
+		  (trace_spr(m, pre, 406, &ok) & 0xfff0u);
+	u32 srr0 = trace_spr(m, post, 26, &ok), srr1 = trace_spr(m, post, 27, &ok);
+	u32 esr = trace_spr(m, post, 62, &ok);
+
+	/* SRR1 keeps the interrupted MSR (QEMU also shows POW there) */
+	if (ok && post->pc == vec && srr0 == pre->pc && (srr1 & MSR_PR) &&
+	    (esr & ESR_PPR) && !(post->msr & MSR_PR)) {
+		reflected_ok++;
+		return;
+	}
+	reflected_bad++;
+	v->mismatches++;
+	if (!quiet)
+		printf("MISMATCH record %llu pc 0x%08x word 0x%08x rule %s: in "
+		       "user mode, expected a program interrupt to 0x%08x "
+		       "(SRR0 = pc, ESR[PPR]); QEMU: pc 0x%08x SRR0 0x%08x "
+		       "ESR 0x%08x\n", (unsigned long long)idx, rec->pc,
+		       rec->word, abt_rules[r].name, vec, post->pc, srr0, esr);
+}
+
 static void verify_record(struct verifier *v, const struct map *m, u64 idx,
 			  const struct abtt_record *rec)
 {
@@ -603,6 +667,10 @@ static void verify_record(struct verifier *v, const struct map *m, u64 idx,
 
 	rs->records++;
 	note_site(rec->pc, translated ? 1 : 2);
+	if (rec->pre.msr & MSR_PR) {
+		check_reflected(v, m, idx, rec, r);
+		return;
+	}
 
 	/* 1: the reference emulator, twice, with two fills for registers
 	 * the trace does not have */
@@ -793,9 +861,14 @@ static void report(const struct verifier *v, double secs)
 	       (unsigned long long)site_count[2], (unsigned long long)exec_count[2],
 	       (unsigned long long)site_count[3], (unsigned long long)exec_count[3]);
 	printf("tolerated (reference-CPU differences, see --help): %llu TSR "
-	       "timer bits set during a step, %llu mtmsr leaving MSR[ME]\n",
-	       (unsigned long long)tolerated_timer,
-	       (unsigned long long)tolerated_me);
+	       "timer bits set during a step, %llu mtmsr leaving MSR[ME], "
+	       "%llu BUCSR values\n", (unsigned long long)tolerated_timer,
+	       (unsigned long long)tolerated_me,
+	       (unsigned long long)tolerated_bucsr);
+	printf("user-mode privileged instructions reflected as program "
+	       "interrupts: %llu as expected, %llu not\n",
+	       (unsigned long long)reflected_ok,
+	       (unsigned long long)reflected_bad);
 	printf("%llu records, %llu mismatches, %llu unknown, %.2f s (%.0f records/s)\n",
 	       (unsigned long long)v->records, (unsigned long long)v->mismatches,
 	       (unsigned long long)unknown_records, secs,
@@ -969,7 +1042,10 @@ static void usage(FILE *f)
 	      "\n"
 	      "Counted, reported tolerances for the reference CPU: DEC may count\n"
 	      "down during a step; TSR's timer bits may become set during it;\n"
-	      "QEMU 7.2's mtmsr does not change MSR[ME].\n"
+	      "QEMU 7.2's mtmsr does not change MSR[ME]; BUCSR (KVM drops its\n"
+	      "writes and cannot read it) is not compared.\n"
+	      "Records taken in guest user mode (MSR[PR]=1) are not emulated by\n"
+	      "the host: they must show the program interrupt it reflects.\n"
 	      "\n"
 	      "Exit status: 0 when every record matched and every instruction had a\n"
 	      "rule; 1 on a mismatch, an unknown instruction or an unreadable trace;\n"
