@@ -71,7 +71,7 @@ static void map_init(struct map *m, const struct abtt_header *h)
  * state the trace does not have.
  */
 static void load_cpu(const struct map *m, struct abt_cpu *cpu,
-		     const struct abtt_state *s, u32 fill)
+		     const struct abtt_state *s, u32 fill, size_t magic_len)
 {
 	memcpy(cpu->gpr, s->gpr, sizeof(cpu->gpr));
 	cpu->pc = s->pc;
@@ -79,7 +79,7 @@ static void load_cpu(const struct map *m, struct abt_cpu *cpu,
 	cpu->xer = s->xer;
 	cpu->lr = s->lr;
 	cpu->ctr = s->ctr;
-	memset(cpu->magic, 0, MAGIC_SIZE);
+	memset(cpu->magic, 0, magic_len);
 	for (int r = 0; r < ABT_REG_COUNT; r++) {
 		int i = m->idx_of_reg[r];
 
@@ -230,142 +230,130 @@ static int compare_cpu(const struct abt_cpu *want, const struct abt_cpu *got,
 
 /* ---- helpers named by effects: TLB work on state the trace lacks ---- */
 
-u32 abt_helper_tlbwe(struct abt_cpu *cpu)
-{
-	skip_mas = true;
-	return 0;
-}
+#define VERIFY_HELPER_0(name) \
+	u32 abt_helper_##name(struct abt_cpu *cpu) \
+	{ skip_mas = true; return 0; }
+#define VERIFY_HELPER_1(name) \
+	u32 abt_helper_##name(struct abt_cpu *cpu, u32 a0) \
+	{ skip_mas = true; return 0; }
+#define VERIFY_HELPER_2(name) \
+	u32 abt_helper_##name(struct abt_cpu *cpu, u32 a0, u32 a1) \
+	{ skip_mas = true; return 0; }
+#define VERIFY_HELPER(name, n) VERIFY_HELPER_##n(name)
+ABT_FOR_EACH_HELPER(VERIFY_HELPER)
 
-u32 abt_helper_tlbre(struct abt_cpu *cpu)
-{
-	skip_mas = true;
-	return 0;
-}
+/* ---- Unicorn: patches at MSR[PR]=1, many per uc_emu_start ---- */
 
-u32 abt_helper_tlbsx(struct abt_cpu *cpu, u32 ea)
-{
-	skip_mas = true;
-	return 0;
-}
+/*
+ * Unicorn 2.0.1 drops its translated code after every uc_emu_start, so
+ * one start per record would retranslate each time (about 0.2 ms). Jobs
+ * run in batches instead: each job's return address holds an `sc`, and
+ * the interrupt hook collects the result and starts the next job by
+ * writing PC.
+ */
+#define SC_WORD		0x44000002u
+#define INT_PROGRAM	6
+#define INT_SYSCALL	8
+#define BATCH		8192
+/* jobs copy only the start of the magic page: every slot lies below */
+#define SLOT_AREA	256u
 
-u32 abt_helper_tlbivax(struct abt_cpu *cpu, u32 ea)
-{
-	skip_mas = true;
-	return 0;
-}
-
-u32 abt_helper_tlbilx(struct abt_cpu *cpu, u32 t, u32 ea)
-{
-	skip_mas = true;
-	return 0;
-}
-
-u32 abt_helper_tlbflash(struct abt_cpu *cpu, u32 val)
-{
-	skip_mas = true;
-	return 0;
-}
-
-/* ---- Unicorn: run a patch at MSR[PR]=1 ---- */
+struct job {
+	u64 idx;
+	u32 pc, word;
+	enum abt_rule rule;
+	int pending;		/* int_pending in the magic page */
+	bool want_exit;		/* the rule's 'exit when' on the input */
+	struct abt_cpu in, expect, out;
+	u8 magic_in[SLOT_AREA], magic_expect[SLOT_AREA];
+	u8 magic_out[SLOT_AREA];
+	u32 site_word;		/* the patched guest word */
+	bool has_stub;
+	struct abt_stub st;
+	bool done, failed, exited;
+	char why[128];
+};
 
 struct engine {
 	uc_engine *uc;
-	u32 mapped[8192];	/* open-addressing set of mapped pages + 1 */
+	u32 mapped[128];	/* open-addressing set of mapped chunks + 1 */
+	u8 *page_mem[128];	/* their host memory (uc_mem_map_ptr) */
 	int nmapped;
 	u8 *magic_host;
 	u32 magic_ea;
-	bool trapped;		/* a program interrupt stopped the run */
-	u32 trap_pc;		/* the instruction that trapped */
+	struct job *jobs;
+	int njobs, cur;
 };
 
-static void on_intr(uc_engine *uc, uint32_t intno, void *arg)
+static void job_fail(struct job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void job_fail(struct job *j, const char *fmt, ...)
 {
-	struct engine *e = arg;
-	uint32_t pc;
+	va_list ap;
 
-	uc_reg_read(uc, UC_PPC_REG_PC, &pc);
-	e->trapped = true;
-	/* Unicorn reports the faulting PC + 4 for a privileged instruction */
-	e->trap_pc = intno == 6 ? pc - 4 : pc;
-	uc_emu_stop(uc);
+	va_start(ap, fmt);
+	vsnprintf(j->why, sizeof(j->why), fmt, ap);
+	va_end(ap);
+	j->failed = true;
+	j->done = true;
 }
 
-static int engine_open(struct engine *e, const struct abt_profile *prof)
+/*
+ * Host memory of the guest word at ea. Code is mapped in 1 MiB chunks on
+ * first use: few chunks keep Unicorn's RAM block lookups short.
+ */
+#define CHUNK_SHIFT	20
+#define CHUNK_SIZE	(1u << CHUNK_SHIFT)
+
+static u8 *engine_page(struct engine *e, u32 ea)
 {
-	uc_hook h;
-	uc_err err;
-
-	memset(e, 0, sizeof(*e));
-	err = uc_open(UC_ARCH_PPC, UC_MODE_PPC32 | UC_MODE_BIG_ENDIAN, &e->uc);
-	if (err)
-		goto fail;
-	/* the default model lacks Book E instructions such as wrteei */
-	err = uc_ctl_set_cpu_model(e->uc, UC_CPU_PPC32_E500V2_V22);
-	if (err)
-		goto fail;
-	e->magic_ea = prof->magic_ea;
-	e->magic_host = calloc(1, MAGIC_SIZE);
-	if (!e->magic_host)
-		return -1;
-	err = uc_mem_map_ptr(e->uc, e->magic_ea, MAGIC_SIZE,
-			     UC_PROT_READ | UC_PROT_WRITE, e->magic_host);
-	if (err)
-		goto fail;
-	err = uc_hook_add(e->uc, &h, UC_HOOK_INTR, on_intr, e, 1, 0);
-	if (err)
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "%s: error: unicorn: %s\n", prog, uc_strerror(err));
-	return -1;
-}
-
-static int engine_map(struct engine *e, u32 ea)
-{
-	u32 pg = ea >> 12;
-	uc_err err;
-
+	u32 ck = ea >> CHUNK_SHIFT;
 	const u32 size = sizeof(e->mapped) / sizeof(e->mapped[0]);
-	u32 h = (pg * 2654435761u) & (size - 1);
+	u32 h = (ck * 2654435761u) & (size - 1);
+	u8 *mem;
 
-	if ((ea & PAGE_MASK) == e->magic_ea)
-		return -1;
+	if (ck == e->magic_ea >> CHUNK_SHIFT)
+		return NULL;	/* the magic page's chunk is not code */
 	for (;; h = (h + 1) & (size - 1)) {
-		if (e->mapped[h] == pg + 1)
-			return 0;
+		if (e->mapped[h] == ck + 1)
+			return e->page_mem[h] + (ea & (CHUNK_SIZE - 1) & PAGE_MASK);
 		if (!e->mapped[h])
 			break;
 	}
-	if (e->nmapped >= (int)size / 2)
-		return -1;
-	err = uc_mem_map(e->uc, (u64)pg << 12, 4096, UC_PROT_ALL);
-	if (err)
-		return -1;
-	e->mapped[h] = pg + 1;
+	if (e->nmapped >= 64)
+		return NULL;
+	if (posix_memalign((void **)&mem, 4096, CHUNK_SIZE))
+		return NULL;
+	memset(mem, 0, CHUNK_SIZE);
+	if (uc_mem_map_ptr(e->uc, (u64)ck << CHUNK_SHIFT, CHUNK_SIZE,
+			   UC_PROT_ALL, mem)) {
+		free(mem);
+		return NULL;
+	}
+	e->mapped[h] = ck + 1;
+	e->page_mem[h] = mem;
 	e->nmapped++;
-	return 0;
+	return mem + (ea & (CHUNK_SIZE - 1) & PAGE_MASK);
 }
 
+/* Write code words; Unicorn retranslates only what changed. */
 static int engine_write_code(struct engine *e, u32 ea, const u32 *w, int n)
 {
-	u8 buf[4 * ABT_MAX_STUB_WORDS];
+	for (int i = 0; i < n; i++, ea += 4) {
+		u8 *p = engine_page(e, ea), b[4];
 
-	for (int i = 0; i < n; i++) {
-		buf[4 * i] = w[i] >> 24;
-		buf[4 * i + 1] = w[i] >> 16;
-		buf[4 * i + 2] = w[i] >> 8;
-		buf[4 * i + 3] = w[i];
+		if (!p)
+			return -1;
+		p += ea & 0xfff;
+		b[0] = w[i] >> 24;
+		b[1] = w[i] >> 16;
+		b[2] = w[i] >> 8;
+		b[3] = w[i];
+		if (!memcmp(p, b, 4))
+			continue;
+		memcpy(p, b, 4);
+		uc_ctl_remove_cache(e->uc, (u64)ea, (u64)ea + 4);
 	}
-	u8 cur[4 * ABT_MAX_STUB_WORDS];
-
-	if (engine_map(e, ea) || engine_map(e, ea + 4 * n - 1))
-		return -1;
-	/* the same site again: keep Unicorn's translated blocks */
-	if (!uc_mem_read(e->uc, ea, cur, 4 * n) && !memcmp(cur, buf, 4 * n))
-		return 0;
-	if (uc_mem_write(e->uc, ea, buf, 4 * n))
-		return -1;
-	uc_ctl_remove_cache(e->uc, (u64)ea, (u64)ea + 4 * n);
 	return 0;
 }
 
@@ -382,9 +370,9 @@ static const int gpr_ids[32] = {
 
 static void engine_set_regs(struct engine *e, const struct abt_cpu *cpu)
 {
-	int ids[38];
-	uint32_t vals[38];
-	void *ptrs[38];
+	int ids[37];
+	uint32_t vals[37];
+	void *ptrs[37];
 	int n = 0;
 
 	for (int i = 0; i < 32; i++) {
@@ -429,101 +417,173 @@ static void engine_get_regs(struct engine *e, struct abt_cpu *cpu)
 	cpu->ctr = vals[35];
 }
 
-enum stub_result { STUB_OK, STUB_FAIL, STUB_SETUP };
-
-/*
- * Run the patch of one instruction from `cpu` (already loaded with the
- * pre-state and int_pending). On return cpu holds the state the patch
- * produced and *exited says whether the exit path ran.
- */
-static enum stub_result run_patch(struct engine *e,
-				  const struct abt_profile *prof,
-				  enum abt_rule rule, const struct abt_fields *f,
-				  u32 word, struct abt_cpu *cpu, bool *exited,
-				  char *why, size_t whylen)
+/* Put job j's patch, magic page and registers in place. */
+static int job_setup(struct engine *e, struct job *j)
 {
-	static struct abt_stub st;
-	u32 pc = cpu->pc, site_word, ret = pc + 4, start = pc;
+	u32 code[2] = { j->site_word, SC_WORD };
+
+	if (j->has_stub &&
+	    engine_write_code(e, j->st.ea, j->st.words, j->st.nwords))
+		return -1;
+	if (engine_write_code(e, j->pc, code, 2))
+		return -1;
+	memcpy(e->magic_host, j->magic_in, SLOT_AREA);
+	engine_set_regs(e, &j->in);
+	uc_reg_write(e->uc, UC_PPC_REG_PC, &j->pc);
+	return 0;
+}
+
+/* Move on to the next job that can be set up, or stop. */
+static void engine_next(struct engine *e)
+{
+	while (++e->cur < e->njobs) {
+		struct job *j = &e->jobs[e->cur];
+
+		if (j->done)
+			continue;
+		if (!job_setup(e, j))
+			return;
+		job_fail(j, "cannot map its code in unicorn");
+	}
+	uc_emu_stop(e->uc);
+}
+
+static bool is_exit_orig(const struct job *j, u32 at)
+{
+	for (int i = 0; i < (j->has_stub ? j->st.nwords : 0); i++)
+		if (j->st.ea + 4 * i == at && j->st.words[i] == j->word)
+			return true;
+	return false;
+}
+
+static void on_intr(uc_engine *uc, uint32_t intno, void *arg)
+{
+	struct engine *e = arg;
+	struct job *j = &e->jobs[e->cur];
+	uint32_t pc;
+
+	uc_reg_read(uc, UC_PPC_REG_PC, &pc);
+	/* Unicorn reports PC past the instruction that raised it */
+	if (intno == INT_SYSCALL && pc == j->pc + 8) {
+		engine_get_regs(e, &j->out);
+		memcpy(j->magic_out, e->magic_host, SLOT_AREA);
+		j->out.pc = j->pc + 4;
+		j->done = true;
+	} else if (intno == INT_PROGRAM && is_exit_orig(j, pc - 4)) {
+		/* the exit path's original word: the host's trap path */
+		struct abt_cpu c = j->in;
+		u32 npc = pc;
+
+		j->exited = true;
+		engine_get_regs(e, &c);
+		c.magic = e->magic_host;
+		c.pc = pc - 4;
+		if (abt_emulate(&c, j->word) != ABT_EMULATE_DONE) {
+			job_fail(j, "exit path: the emulator failed");
+		} else {
+			engine_set_regs(e, &c);
+			uc_reg_write(uc, UC_PPC_REG_PC, &npc);
+			return;
+		}
+	} else if (intno == INT_PROGRAM) {
+		job_fail(j, "a privileged or illegal instruction trapped at "
+			 "0x%08x%s", pc - 4, j->has_stub ? " (in the stub)" : "");
+	} else {
+		job_fail(j, "interrupt %u at 0x%08x: the patch did not return "
+			 "to 0x%08x", intno, pc, j->pc + 4);
+	}
+	engine_next(e);
+}
+
+static int engine_open(struct engine *e, const struct abt_profile *prof)
+{
+	uc_hook h;
+	uc_err err;
+
+	memset(e, 0, sizeof(*e));
+	e->jobs = calloc(BATCH, sizeof(*e->jobs));
+	e->magic_host = calloc(1, MAGIC_SIZE);
+	if (!e->jobs || !e->magic_host) {
+		fprintf(stderr, "%s: error: out of memory\n", prog);
+		return -1;
+	}
+	err = uc_open(UC_ARCH_PPC, UC_MODE_PPC32 | UC_MODE_BIG_ENDIAN, &e->uc);
+	if (err)
+		goto fail;
+	/* the default model lacks Book E instructions such as wrteei */
+	err = uc_ctl_set_cpu_model(e->uc, UC_CPU_PPC32_E500V2_V22);
+	if (err)
+		goto fail;
+	for (int i = 0; i < ABT_SLOT_COUNT; i++)
+		if (prof->layout->off[i] != 0xffff &&
+		    prof->layout->off[i] + 4u > SLOT_AREA) {
+			fprintf(stderr, "%s: error: slot %s lies beyond the first "
+				"%u bytes of the magic page\n", prog,
+				abt_slot_names[i], SLOT_AREA);
+			return -1;
+		}
+	e->magic_ea = prof->magic_ea;
+	err = uc_mem_map_ptr(e->uc, e->magic_ea, MAGIC_SIZE,
+			     UC_PROT_READ | UC_PROT_WRITE, e->magic_host);
+	if (err)
+		goto fail;
+	err = uc_hook_add(e->uc, &h, UC_HOOK_INTR, on_intr, e, 1, 0);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s: error: unicorn: %s\n", prog, uc_strerror(err));
+	return -1;
+}
+
+/* Run every queued job; each ends done (maybe failed). */
+static void engine_run(struct engine *e)
+{
+	e->cur = -1;
+	engine_next(e);
+	while (e->cur < e->njobs) {
+		struct job *j = &e->jobs[e->cur];
+		uc_err err = uc_emu_start(e->uc, j->pc, 0xfffffffcu, 0, 0);
+
+		if (e->cur >= e->njobs)
+			break;
+		j = &e->jobs[e->cur];
+		if (!j->done)
+			job_fail(j, "unicorn stopped: %s", err ?
+				 uc_strerror(err) : "no return to the site");
+		engine_next(e);
+	}
+}
+
+/* Prepare the patch of a job: the inplace word, or `b stub` + stub. */
+static int job_patch(const struct abt_profile *prof, struct job *j,
+		     const struct abt_fields *f)
+{
 	int n;
 
-	*exited = false;
-	if (abt_rules[rule].shape == ABT_SHAPE_INPLACE) {
+	j->has_stub = abt_rules[j->rule].shape != ABT_SHAPE_INPLACE;
+	if (!j->has_stub) {
 		struct abt_emit_env env = {
-			.magic_ea = prof->magic_ea, .pc = pc, .exit_ea = pc,
-			.layout = prof->layout,
+			.magic_ea = prof->magic_ea, .pc = j->pc,
+			.exit_ea = j->pc, .layout = prof->layout,
 		};
 
-		n = abt_emit_body(rule, &env, f, &site_word, 1);
+		n = abt_emit_body(j->rule, &env, f, &j->site_word, 1);
 		if (n != 1) {
-			snprintf(why, whylen, "inplace emitter failed (%d)", n);
-			return STUB_FAIL;
+			job_fail(j, "inplace emitter failed (%d)", n);
+			return -1;
 		}
-		st.nwords = 0;
-	} else {
-		/* the TC sits 1 MiB away: within branch reach, off the page */
-		st.ea = (pc & ~0xffffu) ^ 0x00100000u;
-		n = abt_stub_compose(prof, pc, &rule, f, &word, 1, &st);
-		if (n < 0) {
-			snprintf(why, whylen, "stub composer failed (%d)", n);
-			return STUB_FAIL;
-		}
-		site_word = abt_enc_b((s32)(st.ea - pc));
-		if (engine_write_code(e, st.ea, st.words, st.nwords))
-			return STUB_SETUP;
+		return 0;
 	}
-	if (engine_write_code(e, pc, &site_word, 1))
-		return STUB_SETUP;
-	memcpy(e->magic_host, cpu->magic, MAGIC_SIZE);
-	engine_set_regs(e, cpu);
-
-	for (int step = 0; step < 4; step++) {
-		e->trapped = false;
-		if (uc_emu_start(e->uc, start, ret, 0, 0) != UC_ERR_OK) {
-			snprintf(why, whylen, "unicorn stopped at a fault");
-			return STUB_FAIL;
-		}
-		if (!e->trapped)
-			break;
-		/* a trap is allowed only at the exit path's original word */
-		u32 at = e->trap_pc;
-		bool is_orig = false;
-
-		for (int i = 0; i < st.nwords; i++)
-			if (st.ea + 4 * i == at && st.words[i] == word)
-				is_orig = true;
-		if (!is_orig) {
-			snprintf(why, whylen, "privileged instruction trapped at "
-				 "0x%08x (stub +%d)", at,
-				 st.nwords ? (int)(at - st.ea) : 0);
-			return STUB_FAIL;
-		}
-		*exited = true;
-		/* the host's trap path: the reference emulator */
-		engine_get_regs(e, cpu);
-		memcpy(cpu->magic, e->magic_host, MAGIC_SIZE);
-		cpu->pc = at;
-		if (abt_emulate(cpu, word) != ABT_EMULATE_DONE) {
-			snprintf(why, whylen, "exit path: emulation failed");
-			return STUB_FAIL;
-		}
-		memcpy(e->magic_host, cpu->magic, MAGIC_SIZE);
-		engine_set_regs(e, cpu);
-		start = at + 4;
+	/* the TC sits 1 MiB away: within branch reach, off the page */
+	j->st.ea = (j->pc & ~0xffffu) ^ 0x00100000u;
+	n = abt_stub_compose(prof, j->pc, &j->rule, f, &j->word, 1, &j->st);
+	if (n < 0) {
+		job_fail(j, "stub composer failed (%d)", n);
+		return -1;
 	}
-	engine_get_regs(e, cpu);
-	memcpy(cpu->magic, e->magic_host, MAGIC_SIZE);
-	{
-		uint32_t upc;
-
-		uc_reg_read(e->uc, UC_PPC_REG_PC, &upc);
-		if (upc != ret) {
-			snprintf(why, whylen, "patch ended at 0x%08x, not at the "
-				 "return target 0x%08x", upc, ret);
-			return STUB_FAIL;
-		}
-	}
-	cpu->pc = ret;
-	return STUB_OK;
+	j->site_word = abt_enc_b((s32)(j->st.ea - j->pc));
+	return 0;
 }
 
 /* ---- reporting ---- */
@@ -568,9 +628,8 @@ static void note_site(u32 pc, int kind)
 	}
 }
 
-static void print_diffs(u64 idx, const struct abtt_record *rec,
-			enum abt_rule r, const char *what, const struct diff *d,
-			int n)
+static void print_diffs(u64 idx, u32 pc, u32 word, enum abt_rule r,
+			const char *what, const struct diff *d, int n)
 {
 	struct rule_stats *rs = &rstats[r];
 
@@ -578,7 +637,7 @@ static void print_diffs(u64 idx, const struct abtt_record *rec,
 		return;
 	rs->printed++;
 	printf("MISMATCH record %llu pc 0x%08x word 0x%08x rule %s (%s:%d), %s:\n",
-	       (unsigned long long)idx, rec->pc, rec->word, abt_rules[r].name,
+	       (unsigned long long)idx, pc, word, abt_rules[r].name,
 	       abt_rules[r].file, abt_rules[r].line, what);
 	for (int i = 0; i < n; i++)
 		printf("    %-8s expected 0x%08x  got 0x%08x\n", d[i].name,
@@ -596,6 +655,8 @@ struct verifier {
 	u64 mismatches;
 	bool profile_forced;
 };
+
+static void flush_jobs(struct verifier *v);
 
 /*
  * A privileged instruction in guest user mode: the host does not emulate
@@ -678,14 +739,14 @@ static void verify_record(struct verifier *v, const struct map *m, u64 idx,
 	a.layout = v->prof->layout;
 	b.magic = v->magic_b;
 	b.layout = v->prof->layout;
-	load_cpu(m, &a, &rec->pre, 0);
-	load_cpu(m, &b, &rec->pre, 0xa5a5a5a5u);
+	load_cpu(m, &a, &rec->pre, 0, MAGIC_SIZE);
+	load_cpu(m, &b, &rec->pre, 0xa5a5a5a5u, MAGIC_SIZE);
 	skip_mas = false;
 	if (abt_emulate(&a, rec->word) != ABT_EMULATE_DONE ||
 	    abt_emulate(&b, rec->word) != ABT_EMULATE_DONE) {
 		rs->ref_fail++;
 		v->mismatches++;
-		print_diffs(idx, rec, r, "reference emulator failed", d, 0);
+		print_diffs(idx, rec->pc, rec->word, r, "reference emulator failed", d, 0);
 		return;
 	}
 	counting = true;
@@ -698,70 +759,88 @@ static void verify_record(struct verifier *v, const struct map *m, u64 idx,
 		/* the outcome depends on registers the trace lacks */
 		rs->ref_skip++;
 		if (verbose) {
-			print_diffs(idx, rec, r, "SKIPPED (depends on registers "
+			print_diffs(idx, rec->pc, rec->word, r, "SKIPPED (depends on registers "
 				    "the trace lacks), with those at 0", d, n);
-			print_diffs(idx, rec, r, "SKIPPED, with those at "
+			print_diffs(idx, rec->pc, rec->word, r, "SKIPPED, with those at "
 				    "0xa5a5a5a5", d2, n2);
 		}
 	} else {
 		rs->ref_fail++;
 		v->mismatches++;
-		print_diffs(idx, rec, r, "reference emulator vs QEMU", d, n);
+		print_diffs(idx, rec->pc, rec->word, r, "reference emulator vs QEMU", d, n);
 	}
 
-	/* 2: the patch in Unicorn, with and without a pending interrupt;
-	 * it must equal the reference emulator on the same inputs (which
-	 * step 1 compared with QEMU) */
+	/* 2: queue the patch for Unicorn, with and without a pending
+	 * interrupt; it must equal the reference emulator on the same
+	 * inputs (which step 1 compared with QEMU) */
 	if (!translated || !v->engine_ok)
 		return;
 	for (int pending = 0; pending < 2; pending++) {
-		char why[160] = "";
-		bool exited, want;
-		enum stub_result res;
+		struct job *j;
 
 		if (pending && !abt_rules[r].has_exit)
 			break;
-		load_cpu(m, &b, &rec->pre, 0);
-		abt_slot_write(&b, ABT_SLOT_int_pending, pending);
-		abt_emulate(&b, rec->word);
-		load_cpu(m, &a, &rec->pre, 0);
-		abt_slot_write(&a, ABT_SLOT_int_pending, pending);
-		want = abt_rule_exits(&a, rec->word);
-		res = run_patch(&v->eng, v->prof, r, &f, rec->word, &a, &exited,
-				why, sizeof(why));
-		if (res == STUB_SETUP) {
-			fprintf(stderr, "%s: error: cannot map code at 0x%08x "
-				"in unicorn\n", prog, rec->pc);
-			exit(1);
-		}
-		n = 0;
-		if (res == STUB_OK) {
-			n = compare_cpu(&b, &a, d);
+		j = &v->eng.jobs[v->eng.njobs++];
+		j->idx = idx;
+		j->pc = rec->pc;
+		j->word = rec->word;
+		j->rule = r;
+		j->pending = pending;
+		j->done = j->failed = j->exited = false;
+		j->why[0] = 0;
+		j->in.magic = j->magic_in;
+		j->in.layout = v->prof->layout;
+		load_cpu(m, &j->in, &rec->pre, 0, SLOT_AREA);
+		abt_slot_write(&j->in, ABT_SLOT_int_pending, pending);
+		j->want_exit = abt_rule_exits(&j->in, rec->word);
+		j->expect = j->in;
+		j->expect.magic = j->magic_expect;
+		memcpy(j->magic_expect, j->magic_in, SLOT_AREA);
+		abt_emulate(&j->expect, rec->word);
+		j->out = j->in;
+		j->out.magic = j->magic_out;
+		job_patch(v->prof, j, &f);
+		if (v->eng.njobs == BATCH)
+			flush_jobs(v);
+	}
+}
+
+/* Run the queued patches and judge them. */
+static void flush_jobs(struct verifier *v)
+{
+	struct diff d[MAX_DIFFS];
+
+	engine_run(&v->eng);
+	for (int i = 0; i < v->eng.njobs; i++) {
+		struct job *j = &v->eng.jobs[i];
+		struct rule_stats *rs = &rstats[j->rule];
+		int n = 0;
+
+		if (!j->failed) {
+			n = compare_cpu(&j->expect, &j->out, d);
 			if (n)
-				res = STUB_FAIL;
-			if (exited != want) {
-				snprintf(why, sizeof(why), "took the exit path: %s, "
-					 "'exit when' says: %s",
-					 exited ? "yes" : "no", want ? "yes" : "no");
-				res = STUB_FAIL;
-			}
-			if (abt_rules[r].has_exit)
+				job_fail(j, "%s", "");
+			if (j->exited != j->want_exit)
+				job_fail(j, "took the exit path: %s, 'exit when' "
+					 "says: %s", j->exited ? "yes" : "no",
+					 j->want_exit ? "yes" : "no");
+			if (abt_rules[j->rule].has_exit)
 				rs->exits_checked++;
 		}
-		if (res == STUB_OK) {
+		if (!j->failed) {
 			rs->stub_pass++;
-		} else {
-			char what[224];
-
-			rs->stub_fail++;
-			v->mismatches++;
-			snprintf(what, sizeof(what), "patch in unicorn vs reference "
-				 "emulator, %s%s%s",
-				 pending ? "interrupt pending" : "no interrupt pending",
-				 why[0] ? ": " : "", why);
-			print_diffs(idx, rec, r, what, d, n);
+			continue;
 		}
+		char what[224];
+
+		rs->stub_fail++;
+		v->mismatches++;
+		snprintf(what, sizeof(what), "patch in unicorn vs reference "
+			 "emulator, %s%s%s", j->pending ? "interrupt pending" :
+			 "no interrupt pending", j->why[0] ? ": " : "", j->why);
+		print_diffs(j->idx, j->pc, j->word, j->rule, what, d, n);
 	}
+	v->eng.njobs = 0;
 }
 
 /* The profile named like the guest, dashes ignored: "u-boot-2023.01"
@@ -818,6 +897,8 @@ static int verify_file(struct verifier *v, const char *path)
 		       v->prof->name);
 	while ((rc = abtt_next(rd, &rec)) == 1)
 		verify_record(v, &m, idx++, &rec);
+	if (v->engine_ok)
+		flush_jobs(v);
 	if (rc < 0) {
 		fprintf(stderr, "%s: error: %s: %s\n", prog, path, abtt_error(rd));
 		abtt_close(rd);
