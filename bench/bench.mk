@@ -32,3 +32,17 @@ else
 bench-exit: deps-quiet $(BUILD)/bench/bench_exit
 	sh bench/callgrind-exit.sh $(BUILD)/bench/bench_exit
 endif
+
+# abt-verify throughput on the golden traces, each given 20 times so
+# start-up (Unicorn's code buffer) is amortised: once checking only the
+# reference emulator, once also running every translated record's patch
+# in Unicorn (twice for rules with an exit path).
+BENCH_VERIFY_IN = $(foreach i,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20,$(GOLDEN))
+.PHONY: bench-verify
+bench: bench-verify
+bench-verify: $(BUILD)/abt-verify
+	@printf 'verify, reference emulator only: '; \
+	  $(BUILD)/abt-verify --quiet --no-stub $(BENCH_VERIFY_IN) | tail -n 1
+	@printf 'verify, reference + patches in Unicorn: '; \
+	  $(BUILD)/abt-verify --quiet $(BENCH_VERIFY_IN) | tail -n 1
+	@echo "(target >= 100k records/s)"
