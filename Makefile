@@ -28,9 +28,10 @@ RULES    := rules/booke.rule rules/linux.rule rules/u-boot.rule
 all: deps-quiet $(BUILD)/rulesc/rulesc gen-stamp $(BUILD)/libabt.a \
      $(BUILD)/abt-sim
 
-# Install what is missing, quietly when nothing is.
-deps-quiet:
-	@missing=""; for p in $(DEB_PKGS); do \
+# $(call install_missing,PACKAGES): install the Debian packages that are
+# missing (as root, after apt-get update), quietly when none is.
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -39,6 +40,10 @@ deps-quiet:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+endef
+
+deps-quiet:
+	$(call install_missing,$(DEB_PKGS))
 deps: deps-quiet
 .PHONY: deps-quiet
 

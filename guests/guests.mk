@@ -49,17 +49,8 @@ GUEST_LINUX_SCRIPT := 'expect:ABT-WORKLOAD-DONE' 'exit:30'
 
 guests: guest-linux guest-uboot
 
-# Same pattern as deps-quiet: install what is missing, quietly otherwise.
 guest-deps:
-	@missing=""; for p in $(GUEST_DEB_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "abt: installing Debian packages:$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "abt: need root to install:$$missing" >&2; exit 1; fi; \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-	fi
+	$(call install_missing,$(GUEST_DEB_PKGS))
 
 guest-linux: guest-kernel guest-initramfs
 

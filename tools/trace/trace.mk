@@ -45,8 +45,10 @@ $(FUZZ_DIR)/abtt_seeds: $(TRACE_DIR)/abtt_seeds.c $(TRACE_DIR)/abtt.c \
 
 .PHONY: fuzz-trace
 # clang and its libFuzzer runtime are only needed here
-fuzz-trace: DEB_PKGS += clang libclang-rt-14-dev
-fuzz-trace: deps-quiet $(FUZZ_DIR)/fuzz_abtt $(FUZZ_DIR)/abtt_seeds
+.PHONY: fuzz-deps
+fuzz-deps:
+	$(call install_missing,clang libclang-rt-14-dev zlib1g-dev)
+fuzz-trace: fuzz-deps $(FUZZ_DIR)/fuzz_abtt $(FUZZ_DIR)/abtt_seeds
 	@rm -rf $(FUZZ_DIR)/trace-seeds
 	@mkdir -p $(FUZZ_DIR)/trace-seeds $(FUZZ_DIR)/trace-corpus \
 		  $(FUZZ_DIR)/trace-artifacts
