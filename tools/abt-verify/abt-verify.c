@@ -276,6 +276,7 @@ struct job {
 
 struct engine {
 	uc_engine *uc;
+	int *order;		/* jobs by PC: each site's code written once */
 	u32 mapped[128];	/* open-addressing set of mapped chunks + 1 */
 	u8 *page_mem[128];	/* their host memory (uc_mem_map_ptr) */
 	int nmapped;
@@ -434,10 +435,15 @@ static int job_setup(struct engine *e, struct job *j)
 }
 
 /* Move on to the next job that can be set up, or stop. */
+static struct job *cur_job(struct engine *e)
+{
+	return &e->jobs[e->order[e->cur]];
+}
+
 static void engine_next(struct engine *e)
 {
 	while (++e->cur < e->njobs) {
-		struct job *j = &e->jobs[e->cur];
+		struct job *j = cur_job(e);
 
 		if (j->done)
 			continue;
@@ -459,7 +465,7 @@ static bool is_exit_orig(const struct job *j, u32 at)
 static void on_intr(uc_engine *uc, uint32_t intno, void *arg)
 {
 	struct engine *e = arg;
-	struct job *j = &e->jobs[e->cur];
+	struct job *j = cur_job(e);
 	uint32_t pc;
 
 	uc_reg_read(uc, UC_PPC_REG_PC, &pc);
@@ -502,8 +508,9 @@ static int engine_open(struct engine *e, const struct abt_profile *prof)
 
 	memset(e, 0, sizeof(*e));
 	e->jobs = calloc(BATCH, sizeof(*e->jobs));
+	e->order = calloc(BATCH, sizeof(*e->order));
 	e->magic_host = calloc(1, MAGIC_SIZE);
-	if (!e->jobs || !e->magic_host) {
+	if (!e->jobs || !e->order || !e->magic_host) {
 		fprintf(stderr, "%s: error: out of memory\n", prog);
 		return -1;
 	}
@@ -536,18 +543,39 @@ fail:
 	return -1;
 }
 
-/* Run every queued job; each ends done (maybe failed). */
+static struct job *sort_jobs;
+
+static int by_pc(const void *a, const void *b)
+{
+	const struct job *x = &sort_jobs[*(const int *)a];
+	const struct job *y = &sort_jobs[*(const int *)b];
+
+	if (x->pc != y->pc)
+		return x->pc < y->pc ? -1 : 1;
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * Run every queued job; each ends done (maybe failed). Jobs are
+ * independent, so they run in PC order: neighbouring sites (mfmsr r9;
+ * wrteei 0) would otherwise rewrite each other's words, and Unicorn
+ * retranslate, at every switch.
+ */
 static void engine_run(struct engine *e)
 {
+	for (int i = 0; i < e->njobs; i++)
+		e->order[i] = i;
+	sort_jobs = e->jobs;
+	qsort(e->order, e->njobs, sizeof(e->order[0]), by_pc);
 	e->cur = -1;
 	engine_next(e);
 	while (e->cur < e->njobs) {
-		struct job *j = &e->jobs[e->cur];
+		struct job *j = cur_job(e);
 		uc_err err = uc_emu_start(e->uc, j->pc, 0xfffffffcu, 0, 0);
 
 		if (e->cur >= e->njobs)
 			break;
-		j = &e->jobs[e->cur];
+		j = cur_job(e);
 		if (!j->done)
 			job_fail(j, "unicorn stopped: %s", err ?
 				 uc_strerror(err) : "no return to the site");
@@ -897,8 +925,6 @@ static int verify_file(struct verifier *v, const char *path)
 		       v->prof->name);
 	while ((rc = abtt_next(rd, &rec)) == 1)
 		verify_record(v, &m, idx++, &rec);
-	if (v->engine_ok)
-		flush_jobs(v);
 	if (rc < 0) {
 		fprintf(stderr, "%s: error: %s: %s\n", prog, path, abtt_error(rd));
 		abtt_close(rd);
@@ -1210,6 +1236,9 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (verify_file(&v, argv[i]))
 			failed = 1;
+	/* patches queue across files (each batch is one uc_emu_start) */
+	if (v.engine_ok)
+		flush_jobs(&v);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	report(&v, (double)(t1.tv_sec - t0.tv_sec) +
 		   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
