@@ -460,6 +460,9 @@ static void case_labels(const struct valset *v, int width, int ind)
 		}
 }
 
+/* cons_RULE_N helpers the decision tree calls (the rest are switches) */
+static bool cons_used[1024][4];
+
 static void rule_accept(const struct rule *r, int ind, int skip_cons)
 {
 	indent(ind);
@@ -467,6 +470,7 @@ static void rule_accept(const struct rule *r, int ind, int skip_cons)
 	for (int c = 0; c < r->ncons; c++) {
 		if (c == skip_cons)
 			continue;
+		cons_used[r - prog.rules][c] = true;
 		p(" &&\n");
 		indent(ind + 1);
 		p("cons_%s_%d(w)", r->name, c);
@@ -652,6 +656,27 @@ static void gen_node(const int *set, int n, uint32_t decided, int ind)
 
 static void gen_decode(void)
 {
+	int *all = xcalloc(prog.nrules + 1, sizeof(int));
+	char *tree = NULL;
+	size_t tree_len = 0;
+	FILE *file = out;
+
+	/* the tree first, into memory, to learn which helpers it calls */
+	memset(cons_used, 0, sizeof(cons_used));
+	out = open_memstream(&tree, &tree_len);
+	if (!out) {
+		fprintf(stderr, "rulesc: out of memory\n");
+		exit(2);
+	}
+	for (int i = 0; i < prog.nrules; i++)
+		all[i] = i;
+	p("enum abt_rule abt_decode(u32 w, struct abt_fields *f)\n{\n");
+	gen_node(all, prog.nrules, 0, 1);
+	p("}\n\n");
+	fclose(out);
+	out = file;
+	free(all);
+
 	banner();
 	p("#include \"abt_gen.h\"\n\n");
 	for (int i = 0; i < prog.nrules; i++) {
@@ -660,6 +685,8 @@ static void gen_decode(void)
 		for (int c = 0; c < r->ncons; c++) {
 			const struct field *f = &prog.fields[r->cons[c].field];
 
+			if (!cons_used[i][c])
+				continue;
 			p("/* %s:%d: %s %sin {...} */\n", r->cons[c].loc.file,
 			  r->cons[c].loc.line, f->name, r->cons[c].negate ? "not " : "");
 			p("static inline bool cons_%s_%d(u32 w)\n{\n\tswitch (",
@@ -672,14 +699,8 @@ static void gen_decode(void)
 			  r->cons[c].negate ? "true" : "false");
 		}
 	}
-	int *all = xcalloc(prog.nrules + 1, sizeof(int));
-
-	for (int i = 0; i < prog.nrules; i++)
-		all[i] = i;
-	p("enum abt_rule abt_decode(u32 w, struct abt_fields *f)\n{\n");
-	gen_node(all, prog.nrules, 0, 1);
-	p("}\n\n");
-	free(all);
+	fwrite(tree, 1, tree_len, out);
+	free(tree);
 
 	p("u32 abt_operand_gprs(enum abt_rule r, const struct abt_fields *f)\n"
 	  "{\n\tswitch (r) {\n");

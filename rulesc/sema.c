@@ -1070,6 +1070,8 @@ static void check_profiles(void)
 
 void sema(void)
 {
+	if (prog.nrules > 1024)
+		diag_error(prog.rules[1024].loc, "more than 1024 rules");
 	check_layouts();
 	check_regs();
 	for (int i = 0; i < prog.nrules; i++) {
