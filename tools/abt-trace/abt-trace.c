@@ -1389,6 +1389,25 @@ static void progress(struct cap *c, int final)
 
 static int rsp_error_end(struct cap *c, int ret, const char *what)
 {
+	/*
+	 * A guest power-off is handled by QEMU's main loop even while the
+	 * vCPU sits at a breakpoint, so the stub can close during a stop.
+	 * Give QEMU a moment: a clean exit ends the capture complete, only
+	 * the stop in flight goes unrecorded.
+	 */
+	if (ret == RSP_EOF) {
+		int64_t deadline = rsp_now_ms() + 5000;
+
+		while (qemu_alive(c) && rsp_now_ms() < deadline)
+			usleep(10000);
+		if (c->qemu_reaped && WIFEXITED(c->qemu_status) &&
+		    !WEXITSTATUS(c->qemu_status)) {
+			end_capture(c, 1, "QEMU exited (%s) while %s; that "
+				    "stop is not recorded",
+				    status_text(c->qemu_status), what);
+			return -1;
+		}
+	}
 	c->qemu_failed = 1;
 	if (!qemu_alive(c))
 		end_capture(c, 0, "QEMU died (%s) while %s",
