@@ -57,6 +57,7 @@ include tests/golden/golden.mk
 include guests/guests.mk
 include tools/trace/trace.mk
 include tools/abt-trace/abt-trace.mk
+include kvm-glue/vmm/vmm.mk
 
 # The main job on the bundled guest: compile the rules, then run the loop
 # guest with every privileged instruction trapping and with translation,

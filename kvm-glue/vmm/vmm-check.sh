@@ -1,0 +1,81 @@
+#!/bin/sh
+# kvm-glue/vmm/vmm-check.sh VMM_OUT GUEST_LINUX: what can be checked of
+# abt-vmm without KVM, running the static e500v2 binary under qemu-user:
+# options, refusal of bad files (exit status 1, never a crash), and the
+# device tree it would give the guest (--dump-dtb, decompiled with dtc).
+set -u
+OUT=${1:?vmm build dir}
+GL=${2:?guest linux build dir}
+VMM="qemu-ppc $OUT/abt-vmm"
+T=$(mktemp -d /tmp/abt-vmm-check.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "vmm-check: FAIL: $*" >&2; }
+
+# expect STATUS NAME -- command...: exit status and stderr kept in $T/err
+expect() {
+	want=$1 name=$2
+	shift 3
+	"$@" > "$T/out" 2> "$T/err"
+	got=$?
+	if [ "$got" = "$want" ]; then ok; else
+		bad "$name: exit status $got, wanted $want: $(head -c 300 "$T/err")"
+	fi
+}
+
+expect 0 help -- $VMM --help
+grep -q '^usage: abt-vmm' "$T/out" || bad "help: no usage line"
+expect 1 no-args -- $VMM
+expect 1 bad-option -- $VMM --no-such-option
+expect 1 bad-mem -- $VMM -k x -d y -m 7
+expect 1 missing-kernel -- $VMM -k "$T/none" -d "$OUT/guest.dtb" --dump-dtb "$T/o"
+expect 1 dtb-as-kernel -- $VMM -k "$OUT/guest.dtb" -d "$OUT/guest.dtb" --dump-dtb "$T/o"
+grep -q 'not an ELF file' "$T/err" || bad "dtb-as-kernel: message: $(cat "$T/err")"
+expect 1 kernel-as-dtb -- $VMM -k "$GL/vmlinux" -d "$GL/initramfs.cpio.gz" --dump-dtb "$T/o"
+head -c 17000000 /dev/zero > "$T/big"
+expect 1 initrd-too-big -- $VMM -k "$GL/vmlinux" -d "$OUT/guest.dtb" -i "$T/big" --dump-dtb "$T/o"
+
+# the device tree the guest gets
+expect 0 dump-dtb -- $VMM -k "$GL/vmlinux" -d "$OUT/guest.dtb" \
+	-i "$GL/initramfs.cpio.gz" -m 256 -a "console=ttyS0 abt_out=kmsg" \
+	--dump-dtb "$T/o.dtb"
+dtc -I dtb -O dts "$T/o.dtb" > "$T/o.dts" 2>/dev/null || bad "dump-dtb: dtc cannot read it"
+end=$(printf '0x%x' $((0x2000000 + $(stat -c %s "$GL/initramfs.cpio.gz"))))
+grep -q 'linux,initrd-start = <0x00 0x2000000>;' "$T/o.dts" || bad "dump-dtb: initrd-start"
+grep -q "linux,initrd-end = <0x00 $end>;" "$T/o.dts" || bad "dump-dtb: initrd-end (want $end)"
+grep -q 'bootargs = "console=ttyS0 abt_out=kmsg";' "$T/o.dts" || bad "dump-dtb: bootargs"
+grep -q 'reg = <0x00 0x00 0x00 0x10000000>;' "$T/o.dts" || bad "dump-dtb: memory reg"
+grep -q 'compatible = "gpio-poweroff";' "$T/o.dts" || bad "dump-dtb: power-off node lost"
+
+# corrupted device trees and kernels: refused or accepted, never a crash
+i=0
+while [ $i -lt 40 ]; do
+	cp "$OUT/guest.dtb" "$T/f.dtb"
+	size=$(stat -c %s "$T/f.dtb")
+	off=$(( (i * 7919) % size ))
+	printf "\\$(printf %o $(( (i * 37 + 11) % 256 )))" |
+		dd of="$T/f.dtb" bs=1 seek=$off conv=notrunc 2>/dev/null
+	[ $((i % 4)) = 0 ] && head -c $(( (i * 131) % size )) "$OUT/guest.dtb" > "$T/f.dtb"
+	$VMM -k "$GL/vmlinux" -d "$T/f.dtb" -a "x y" --dump-dtb "$T/o" > /dev/null 2>&1
+	st=$?
+	[ $st -le 1 ] || bad "corrupt dtb $i (offset $off): exit status $st"
+	i=$((i + 1))
+done
+ok
+i=0
+while [ $i -lt 20 ]; do
+	head -c 200000 "$GL/vmlinux" > "$T/f.elf"
+	printf "\\$(printf %o $(( (i * 53 + 7) % 256 )))" |
+		dd of="$T/f.elf" bs=1 seek=$(( 24 + (i * 13) % 150 )) conv=notrunc 2>/dev/null
+	$VMM -k "$T/f.elf" -d "$OUT/guest.dtb" --dump-dtb "$T/o" > /dev/null 2>&1
+	st=$?
+	[ $st -le 1 ] || bad "corrupt elf $i: exit status $st"
+	i=$((i + 1))
+done
+ok
+
+echo "vmm-check: $pass passed, $fail failed"
+[ $fail = 0 ]
