@@ -58,6 +58,7 @@ include guests/guests.mk
 include tools/trace/trace.mk
 include tools/abt-trace/abt-trace.mk
 include kvm-glue/vmm/vmm.mk
+include kvm-glue/linux/series.mk
 
 # The main job on the bundled guest: compile the rules, then run the loop
 # guest with every privileged instruction trapping and with translation,
@@ -83,7 +84,9 @@ check: all $(TESTS) $(BUILD)/abt-verify
 	  "check:listing-vs-capstone:$(RULESC) --listing --check $(RULES)" \
 	  "check:runtime-freestanding:$(MAKE) -s --no-print-directory $(BUILD)/runtime-freestanding.stamp SAN=$(SAN)" \
 	  "check:golden-verify:$(BUILD)/abt-verify --quiet $(GOLDEN)" \
-	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)"
+	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)" \
+	  "check:kvm-series-checkpatch:$(MAKE) -s --no-print-directory kvm-series-checkpatch" \
+	  "check:kvm-series-build:$(MAKE) -s --no-print-directory kvm-series-build"
 
 clean:
 	rm -rf build
