@@ -1191,6 +1191,22 @@ static void on_signal(int sig)
 		signal_run->immediate_exit = 1;
 }
 
+/* The guest stopped for good: say why, show its registers. */
+static int guest_stop(struct vmm *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int guest_stop(struct vmm *v, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err("%s", msg);
+	dump_regs(v);
+	return RC_GUEST;
+}
+
 static int run_loop(struct vmm *v)
 {
 	signal_run = v->run;
@@ -1199,10 +1215,8 @@ static int run_loop(struct vmm *v)
 		int r;
 
 		if (got_signal) {
-			fflush(stdout);
-			err("stopped by %s", got_signal == SIGALRM ?
-			    "--timeout" : strsignal(got_signal));
-			dump_regs(v);
+			guest_stop(v, "stopped by %s", got_signal == SIGALRM ?
+				   "--timeout" : strsignal(got_signal));
 			return RC_TIMEOUT;
 		}
 		v->st.runs++;
@@ -1237,53 +1251,29 @@ static int run_loop(struct vmm *v)
 		case KVM_EXIT_INTR:
 			break;
 		case KVM_EXIT_DEBUG:
-			fflush(stdout);
-			err("KVM_EXIT_DEBUG at 0x%08" PRIx64
-			    " (no guest debugging was requested)",
-			    (uint64_t)v->run->debug.arch.address);
-			dump_regs(v);
-			return RC_GUEST;
+			return guest_stop(v, "KVM_EXIT_DEBUG at 0x%08" PRIx64
+					  " (no guest debugging was requested)",
+					  (uint64_t)v->run->debug.arch.address);
 		case KVM_EXIT_SHUTDOWN:
-			fflush(stdout);
-			err("KVM_EXIT_SHUTDOWN: the guest shut down");
-			dump_regs(v);
-			return RC_GUEST;
+			return guest_stop(v, "KVM_EXIT_SHUTDOWN: the guest shut down");
 		case KVM_EXIT_SYSTEM_EVENT:
-			fflush(stdout);
-			err("KVM_EXIT_SYSTEM_EVENT type %" PRIu32,
+			return guest_stop(v, "KVM_EXIT_SYSTEM_EVENT type %" PRIu32,
 			    v->run->system_event.type);
-			dump_regs(v);
-			return RC_GUEST;
 		case KVM_EXIT_WATCHDOG:
-			fflush(stdout);
-			err("KVM_EXIT_WATCHDOG: the guest's watchdog expired");
-			dump_regs(v);
-			return RC_GUEST;
+			return guest_stop(v, "KVM_EXIT_WATCHDOG: the guest's watchdog expired");
 		case KVM_EXIT_INTERNAL_ERROR:
-			fflush(stdout);
-			err("KVM_EXIT_INTERNAL_ERROR, suberror %" PRIu32,
+			return guest_stop(v, "KVM_EXIT_INTERNAL_ERROR, suberror %" PRIu32,
 			    v->run->internal.suberror);
-			dump_regs(v);
-			return RC_GUEST;
 		case KVM_EXIT_FAIL_ENTRY:
-			fflush(stdout);
-			err("KVM_EXIT_FAIL_ENTRY, hardware reason 0x%" PRIx64,
+			return guest_stop(v, "KVM_EXIT_FAIL_ENTRY, hardware reason 0x%" PRIx64,
 			    (uint64_t)v->run->fail_entry
 				.hardware_entry_failure_reason);
-			dump_regs(v);
-			return RC_GUEST;
 		case KVM_EXIT_UNKNOWN:
-			fflush(stdout);
-			err("KVM_EXIT_UNKNOWN, hardware reason 0x%" PRIx64,
+			return guest_stop(v, "KVM_EXIT_UNKNOWN, hardware reason 0x%" PRIx64,
 			    (uint64_t)v->run->hw.hardware_exit_reason);
-			dump_regs(v);
-			return RC_GUEST;
 		default:
-			fflush(stdout);
-			err("unexpected exit reason %" PRIu32 " (%s)", reason,
+			return guest_stop(v, "unexpected exit reason %" PRIu32 " (%s)", reason,
 			    exit_name(reason));
-			dump_regs(v);
-			return RC_GUEST;
 		}
 	}
 }
