@@ -44,23 +44,7 @@ echo "guests: configuring (allnoconfig + $(basename "$FRAG"))"
 kmake -s KCONFIG_ALLCONFIG="$FRAG" allnoconfig >/dev/null
 
 # Every value the fragment asks for must have survived Kconfig.
-bad=0
-while IFS= read -r line; do
-	case $line in
-	CONFIG_*=*)
-		if ! grep -qxF "$line" "$OUT/.config"; then
-			echo "guests: config: wanted $line, got: $(grep "^${line%%=*}=\|^# ${line%%=*} is not set" "$OUT/.config")" >&2
-			bad=1
-		fi ;;
-	"# CONFIG_"*" is not set")
-		sym=${line#\# }; sym=${sym%% *}
-		if grep -q "^$sym=" "$OUT/.config"; then
-			echo "guests: config: wanted $sym unset, got: $(grep "^$sym=" "$OUT/.config")" >&2
-			bad=1
-		fi ;;
-	esac
-done < "$FRAG"
-[ $bad = 0 ] || exit 1
+sh "$HERE/../../tools/kconfig-check.sh" guests "$FRAG" "$OUT/.config" || exit 1
 
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "guests: make -j$jobs vmlinux (log: $OUT/build.log)"

@@ -125,23 +125,7 @@ configure() {
 	say "configuring (allnoconfig + $(basename "$FRAG"))"
 	rm -f "$OUT/.abt-config"
 	kmake -s KCONFIG_ALLCONFIG="$FRAG" allnoconfig >/dev/null
-	bad=0
-	while IFS= read -r line; do
-		case $line in
-		CONFIG_*=*)
-			if ! grep -qxF "$line" "$OUT/.config"; then
-				echo "kvm-series: config: wanted $line, got: $(grep "^${line%%=*}=\|^# ${line%%=*} is not set" "$OUT/.config")" >&2
-				bad=1
-			fi ;;
-		"# CONFIG_"*" is not set")
-			sym=${line#\# }; sym=${sym%% *}
-			if grep -q "^$sym=" "$OUT/.config"; then
-				echo "kvm-series: config: wanted $sym unset, got: $(grep "^$sym=" "$OUT/.config")" >&2
-				bad=1
-			fi ;;
-		esac
-	done < "$FRAG"
-	[ $bad = 0 ] || exit 1
+	sh "$HERE/../../tools/kconfig-check.sh" kvm-series "$FRAG" "$OUT/.config" || exit 1
 	echo "$cfg_key" > "$OUT/.abt-config"
 }
 
