@@ -12,7 +12,7 @@
 #ifdef __GNUC__
 #define abt_likely(x)	__builtin_expect(!!(x), 1)
 #define abt_unlikely(x)	__builtin_expect(!!(x), 0)
-#define abt_noinline	__attribute__((noinline))
+#define abt_noinline	__attribute__((__noinline__))	/* kernel: noinline is a macro */
 #else
 #define abt_likely(x)	(x)
 #define abt_unlikely(x)	(x)

@@ -91,7 +91,12 @@ int abt_magic_disp(const struct abt_profile *prof, int slot, s32 *d)
 	return (u32)*d == ea ? 0 : -ABT_ERANGE;
 }
 
-/* Highest GPRs no member names; r0 (reads as 0 in RA), r1, r2 never. */
+/*
+ * Highest volatile GPRs (r12 down to r3) no member names. Not r0 (reads as
+ * 0 in RA), r1, r2 or r13, and not the nonvolatiles r14-r31: KVM on booke
+ * keeps only r0-r14 in the vcpu on every exit, so an interrupt that maps
+ * a PC out of a stub could not restore a nonvolatile temp.
+ */
 static int stub_temps(const enum abt_rule *rules,
 		      const struct abt_fields *f, int n, int nt, u8 t[2])
 {
@@ -102,7 +107,7 @@ static int stub_temps(const enum abt_rule *rules,
 		used |= abt_operand_gprs(rules[k], &f[k]);
 	t[0] = 0;
 	t[1] = 0;
-	for (r = 31; r > 2 && i < nt; r--)
+	for (r = 12; r > 2 && i < nt; r--)
 		if (!(used & (1u << r)))
 			t[i++] = r;
 	return i == nt ? 0 : -ABT_ERANGE;

@@ -1081,17 +1081,17 @@ static void test_recover_cluster(void **state)
 
 	need_shape(g, g->r_wrteei0, ABT_SHAPE_CLUSTER);
 	near_tc(g);
-	/* Members naming r31 and r30 push the temps down. */
+	/* Members naming r12 and r11 push the temps down. */
 	put32(g, pc, W_WRTEEI(0));
-	put32(g, pc + 4, W_MFMSR(31));
-	put32(g, pc + 8, W_MTSPRG0(30));
+	put32(g, pc + 4, W_MFMSR(12));
+	put32(g, pc + 8, W_MTSPRG0(11));
 	put32(g, pc + 12, W_WRTEEI(1));
 	put32(g, pc + 16, W_ADD);
 	assert_int_equal(abt_translate(&g->rt, pc), 0);
 	check_recovery(g, pc, 4);
 	s = abt_site_find(&g->rt, pc);
 	if (abt_rules[g->r_wrteei0].ntemps)
-		assert_int_equal(g->rt.scratch.st.t[0], 29);
+		assert_int_equal(g->rt.scratch.st.t[0], 10);
 	/* A member word rewritten later: recovery reads the original. */
 	if (abt_rules[g->r_mfmsr].shape == ABT_SHAPE_INPLACE) {
 		assert_int_equal(abt_translate(&g->rt, pc + 4), 0);
