@@ -8,6 +8,8 @@
 #   series.sh build      [KH [CROSS]]   configure, make prepare, make arch/powerpc/kvm/
 #   series.sh kernel     [KH [CROSS]]   configure, make vmlinux
 #   series.sh git        [KH [CROSS]]   KH/linux: git repo, pristine commit + git am
+#   series.sh sync       KSRC           copy abt's runtime/ + gen/ into
+#                                       KSRC/arch/powerpc/kvm/abt/
 #
 # KH (default build/kvm-host) holds:
 #   pristine/linux-source-6.1   the tarball unpacked once per package version
@@ -29,6 +31,45 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 FRAG=$HERE/kvm-host.config
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 
+say() { echo "kvm-series: $*"; }
+
+# The KVM_E500V2_ABT sources: abt's runtime and generated code, flat in
+# arch/powerpc/kvm/abt/ (patch 0005 builds them from there). Copied, not
+# carried in a patch, so the series never holds a stale copy of gen/.
+ABT_ROOT=$(cd "$HERE/../.." && pwd)
+abt_files() {
+	ls "$ABT_ROOT"/runtime/*.c "$ABT_ROOT"/runtime/*.h \
+	   "$ABT_ROOT"/runtime/include/*.h "$ABT_ROOT"/gen/*.c "$ABT_ROOT"/gen/*.h
+}
+
+# sync_abt TREE: copy only files whose content changed (kbuild then
+# recompiles just those) and drop files abt no longer has.
+sync_abt() {
+	d=$1/arch/powerpc/kvm/abt
+	[ -f "$1/arch/powerpc/kvm/Kconfig" ] ||
+		{ echo "kvm-series: $1 is not a Linux tree" >&2; exit 1; }
+	mkdir -p "$d"
+	n=0
+	for f in $(abt_files); do
+		b=$(basename "$f")
+		if ! cmp -s "$f" "$d/$b"; then
+			cp "$f" "$d/$b.new" && mv "$d/$b.new" "$d/$b"
+			n=$((n + 1))
+		fi
+	done
+	for f in "$d"/*; do
+		[ -e "$f" ] || continue
+		b=$(basename "$f")
+		abt_files | grep -q "/$b\$" || { rm -f "$f"; n=$((n + 1)); }
+	done
+	say "abt sources in $d: $(abt_files | wc -l) files, $n updated"
+}
+if [ "$cmd" = sync ]; then
+	[ $# -ge 2 ] || { echo "usage: series.sh sync KSRC" >&2; exit 2; }
+	sync_abt "$2"
+	exit 0
+fi
+
 mkdir -p "$KH"
 KH=$(cd "$KH" && pwd)
 PRISTINE=$KH/pristine/linux-source-6.1
@@ -38,7 +79,6 @@ OUT=$KH/kbuild
 series=$(ls "$HERE"/0*.patch 2>/dev/null | sort) || true
 [ -n "$series" ] || { echo "kvm-series: no patches in $HERE" >&2; exit 1; }
 
-say() { echo "kvm-series: $*"; }
 now() { date +%s; }
 
 # One series.sh at a time per KH: they share src/ and kbuild/.
@@ -93,6 +133,7 @@ do_apply() {
 			[ -e "$SRC.new/$f" ] && touch "$SRC.new/$f"
 		done
 	touched $series > "$SRC.new/.abt-touched"
+	sync_abt "$SRC.new"
 	echo "$series_key" > "$SRC.new/.abt-series"
 	rm -rf "$SRC"
 	mv "$SRC.new" "$SRC"
@@ -102,6 +143,7 @@ do_apply() {
 ensure_applied() {
 	if [ "$(cat "$SRC/.abt-series" 2>/dev/null)" = "$series_key" ]; then
 		say "$SRC up to date with the series"
+		sync_abt "$SRC"
 	else
 		do_apply
 	fi
