@@ -8,6 +8,11 @@
  * (mftb is readable from user mode on e500; 400 MHz under QEMU ppce500).
  * Then it prints the marker line ABT-WORKLOAD-DONE and powers off.
  *
+ * With `abt_text=0xSTART+0xLEN` on the kernel command line (a guest-physical
+ * range of kernel text), it checksums that range through /dev/mem before the
+ * first phase and after the last one and prints whether the two agree: the
+ * guest must never read the host's patches in its own text.
+ *
  * Build: powerpc-linux-gnu-gcc -static -mcpu=8540 -msoft-float -O2
  *
  * Output goes to the console (fd 1, /dev/console from the initramfs).
@@ -19,6 +24,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define N_NULL        10000
+#define NULL_SYSCALL  9999      /* no such system call: -ENOSYS */
 #define N_GETPPID     20000
 #define N_OTHER       2000      /* 4 kinds x 500 */
 #define N_FORK        50
@@ -38,6 +46,8 @@
 #define MAP_BYTES     (4u << 20)
 #define N_MAP_ROUNDS  4
 #define SLEEP_NS      100000000L /* 100 ms */
+#define N_PHASES      7
+#define TEXT_MAX      (64u << 20) /* largest abt_text= length accepted */
 
 static int out_fd = 1;
 
@@ -91,15 +101,18 @@ static void report(const char *what, unsigned long long n,
 	put(buf);
 }
 
+/* "abt-init: FAILED: <what> errno=<e>\n"; the caller decides what next. */
+static void failed(const char *what)
+{
+	char buf[160];
+	snprintf(buf, sizeof(buf), "abt-init: FAILED: %s errno=%d\n", what,
+		 errno);
+	put(buf);
+}
+
 static void die(const char *what)
 {
-	char buf[32];
-	put("abt-init: FAILED: ");
-	put(what);
-	put(" errno=");
-	utoa(buf, (unsigned)errno);
-	put(buf);
-	put("\n");
+	failed(what);
 	/* pid 1 must not exit; idle so the marker never appears. */
 	for (;;)
 		pause();
@@ -144,6 +157,109 @@ static void setup(void)
 		if (fd >= 0)
 			out_fd = fd;
 	}
+}
+
+/*
+ * Kernel-text checksum through /dev/mem (needs CONFIG_DEVMEM=y and
+ * CONFIG_STRICT_DEVMEM off). The range comes from the kernel command line,
+ * `abt_text=0xSTART+0xLEN`, guest-physical.
+ */
+struct text_range {
+	int present;		/* abt_text= was given */
+	int ok;			/* ... and parsed */
+	unsigned long start, len;
+};
+
+static struct text_range text_range(void)
+{
+	struct text_range r = { 0, 0, 0, 0 };
+	char line[1024], *p, *end;
+	int fd = open("/proc/cmdline", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		failed("text-checksum: open /proc/cmdline");
+		return r;
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 0) {
+		failed("text-checksum: read /proc/cmdline");
+		return r;
+	}
+	line[n] = 0;
+	for (p = line; (p = strstr(p, "abt_text=")) != NULL; p++)
+		if (p == line || p[-1] == ' ')
+			break;
+	if (!p)
+		return r;
+	r.present = 1;
+	p += 9;
+	errno = 0;
+	r.start = strtoul(p, &end, 16);
+	if (end == p || *end != '+' || errno)
+		goto bad;
+	p = end + 1;
+	r.len = strtoul(p, &end, 16);
+	if (end == p || (*end && *end != ' ' && *end != '\n') || errno ||
+	    r.len == 0 || r.len > TEXT_MAX || r.start > 0x7fffffffUL - r.len)
+		goto bad;
+	r.ok = 1;
+	return r;
+bad:
+	errno = EINVAL;
+	failed("text-checksum: abt_text= is not 0xSTART+0xLEN");
+	return r;
+}
+
+/* FNV-1a, 32 bits, over the bytes of [start, start + len) of /dev/mem. */
+static int text_checksum(const struct text_range *r, uint32_t *sum)
+{
+	static unsigned char buf[65536];
+	uint32_t h = 2166136261u;
+	unsigned long done = 0;
+	int fd = open("/dev/mem", O_RDONLY);
+
+	if (fd < 0) {
+		failed("text-checksum: open /dev/mem");
+		return -1;
+	}
+	while (done < r->len) {
+		size_t want = r->len - done;
+		ssize_t n;
+
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		n = pread(fd, buf, want, (off_t)(r->start + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			failed("text-checksum: read /dev/mem");
+			close(fd);
+			return -1;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			h ^= buf[i];
+			h *= 16777619u;
+		}
+		done += (unsigned long)n;
+	}
+	close(fd);
+	*sum = h;
+	return 0;
+}
+
+static void phase_null(void)
+{
+	errno = 0;
+	if (syscall(NULL_SYSCALL) != -1 || errno != ENOSYS)
+		die("null-syscall: no ENOSYS");
+	unsigned long long t = timebase();
+	for (int i = 0; i < N_NULL; i++)
+		syscall(NULL_SYSCALL);
+	report("null-syscall", N_NULL, timebase() - t);
 }
 
 static void phase_getppid(void)
@@ -259,16 +375,36 @@ static void phase_sleep(void)
 
 int main(void)
 {
+	struct text_range tr;
+	uint32_t before = 0, after = 0;
+	int have_before = 0;
+
 	setup();
 	put("abt-init: start\n");
+	tr = text_range();
+	if (tr.ok)
+		have_before = text_checksum(&tr, &before) == 0;
+
 	unsigned long long t0 = timebase();
+	phase_null();
 	phase_getppid();
 	phase_other();
 	phase_fork();
 	phase_pingpong();
 	phase_faults();
 	phase_sleep();
-	report("workload-total", 6, timebase() - t0);
+	report("workload-total", N_PHASES, timebase() - t0);
+
+	if (!tr.present) {
+		put("abt-init: text-checksum skipped (no abt_text=)\n");
+	} else if (have_before && text_checksum(&tr, &after) == 0) {
+		char buf[128];
+		snprintf(buf, sizeof(buf),
+			 "abt-init: text-checksum before=0x%08x after=0x%08x len=%lu %s\n",
+			 (unsigned)before, (unsigned)after, tr.len,
+			 before == after ? "match" : "MISMATCH");
+		put(buf);
+	}
 	put("ABT-WORKLOAD-DONE\n");
 	sync();
 	reboot(RB_POWER_OFF);
