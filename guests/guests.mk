@@ -3,14 +3,20 @@
 #
 #   make guests            build/check both (installs missing Debian packages)
 #   make guest-linux       build/guests/linux/{vmlinux,initramfs.cpio.gz}
+#   make guest-linux-pv    build/guests/linux-pv/vmlinux: the same kernel as
+#                          a KVM paravirtual guest (guests/linux/pv.config,
+#                          guests/linux/pv/*.patch), for the comparison runs
 #   make guest-uboot       check Debian's U-Boot for qemu-ppce500 is there
 #   make guest-run-linux   boot Linux + workload under QEMU, print the console
+#   make guest-run-linux-pv  the same with the PV kernel
 #   make guest-run-uboot   boot U-Boot under QEMU, drive its prompt
 #
 # Outputs are cached by content: the kernel is rebuilt only when
 # guests/linux/ppce500-min.config, guests/linux/build-kernel.sh or the
-# linux-source-6.1 package version change; the initramfs only when
-# guests/init/init.c (or the cross compiler) changes. Timestamps do not matter.
+# linux-source-6.1 package version change (the PV kernel also when
+# guests/linux/pv.config or guests/linux/pv/*.patch change); the initramfs
+# only when guests/init/init.c (or the cross compiler) changes. Timestamps
+# do not matter.
 #
 # Guests always build in build/guests (not $(BUILD), which SAN=1 moves).
 
@@ -25,6 +31,9 @@ GUEST_DEB_PKGS := qemu-system-ppc u-boot-qemu linux-source-6.1 \
 GUEST_LINUX    := $(GUEST_BUILD)/linux
 GUEST_VMLINUX  := $(GUEST_LINUX)/vmlinux
 GUEST_INITRD   := $(GUEST_LINUX)/initramfs.cpio.gz
+GUEST_LINUX_PV := $(GUEST_BUILD)/linux-pv
+GUEST_VMLINUX_PV := $(GUEST_LINUX_PV)/vmlinux
+GUEST_PV_PATCHES := $(sort $(wildcard guests/linux/pv/*.patch))
 GUEST_UBOOT    := /usr/lib/u-boot/qemu-ppce500/uboot.elf
 GUEST_DRIVE    := $(GUEST_BUILD)/qemu-drive
 
@@ -32,6 +41,8 @@ GUEST_DRIVE    := $(GUEST_BUILD)/qemu-drive
 GUEST_QEMU_COMMON := $(GUEST_QEMU) -M ppce500 -cpu e500v2 -m 128 \
 		     -nographic -net none -no-reboot
 GUEST_QEMU_LINUX  := $(GUEST_QEMU_COMMON) -kernel $(GUEST_VMLINUX) \
+		     -initrd $(GUEST_INITRD) -append "console=ttyS0,115200"
+GUEST_QEMU_LINUX_PV := $(GUEST_QEMU_COMMON) -kernel $(GUEST_VMLINUX_PV) \
 		     -initrd $(GUEST_INITRD) -append "console=ttyS0,115200"
 GUEST_QEMU_UBOOT  := $(GUEST_QEMU_COMMON) -bios $(GUEST_UBOOT)
 
@@ -45,6 +56,7 @@ GUEST_UBOOT_SCRIPT := 'expect:\n=> ' \
 GUEST_LINUX_SCRIPT := 'expect:ABT-WORKLOAD-DONE' 'exit:30'
 
 .PHONY: guests guest-deps guest-linux guest-kernel guest-initramfs \
+	guest-linux-pv guest-kernel-pv guest-run-linux-pv \
 	guest-uboot guest-run-linux guest-run-uboot guest-clean
 
 guests: guest-linux guest-uboot
@@ -54,18 +66,31 @@ guest-deps:
 
 guest-linux: guest-kernel guest-initramfs
 
-# Kernel: key = fragment + build script + source package version.
-guest-kernel: guest-deps
-	@key=$$( { cat guests/linux/ppce500-min.config guests/linux/build-kernel.sh; \
+# The same kernel built as a KVM paravirtual guest (stock / PV / abt
+# comparison); same initramfs.
+guest-linux-pv: guest-kernel-pv guest-initramfs
+
+# Kernel: key = fragments + patches + build script + source package version
+# + cross prefix. $(call guest_kernel,OUTDIR,KEY FILES,VARIANT)
+guest_kernel = @key=$$( { cat $(2) guests/linux/build-kernel.sh; \
 		   dpkg-query -W -f='$${Version}' linux-source-6.1; echo "$(GUEST_CROSS)"; } \
 		 | sha256sum | cut -c1-32); \
-	if [ -f $(GUEST_VMLINUX) ] && [ "$$(cat $(GUEST_LINUX)/vmlinux.key 2>/dev/null)" = "$$key" ]; then \
-	  echo "guests: $(GUEST_VMLINUX) up to date"; \
+	if [ -f $(1)/vmlinux ] && [ "$$(cat $(1)/vmlinux.key 2>/dev/null)" = "$$key" ]; then \
+	  echo "guests: $(1)/vmlinux up to date"; \
 	else \
-	  rm -f $(GUEST_LINUX)/vmlinux.key && \
-	  sh guests/linux/build-kernel.sh $(GUEST_BUILD) $(GUEST_CROSS) && \
-	  echo "$$key" > $(GUEST_LINUX)/vmlinux.key; \
+	  rm -f $(1)/vmlinux.key && \
+	  sh guests/linux/build-kernel.sh $(GUEST_BUILD) $(GUEST_CROSS) $(3) && \
+	  echo "$$key" > $(1)/vmlinux.key; \
 	fi
+
+guest-kernel: guest-deps
+	$(call guest_kernel,$(GUEST_LINUX),guests/linux/ppce500-min.config,)
+
+# The paravirtual comparison build: pv.config on top, guests/linux/pv/*.patch
+# applied to its own copy of the source.
+guest-kernel-pv: guest-deps
+	$(call guest_kernel,$(GUEST_LINUX_PV),guests/linux/ppce500-min.config \
+	  guests/linux/pv.config $(GUEST_PV_PATCHES),pv)
 
 # Initramfs: /init (static, e500v2 soft-float) plus /dev/console, packed by
 # the kernel's own gen_init_cpio with all times 0, so it is reproducible.
@@ -108,6 +133,11 @@ $(GUEST_DRIVE): guests/qemu-drive.c
 guest-run-linux: guest-linux $(GUEST_DRIVE)
 	$(GUEST_DRIVE) -t $(GUEST_TIMEOUT) -l $(GUEST_LINUX)/console.log \
 	  $(GUEST_LINUX_SCRIPT) -- $(GUEST_QEMU_LINUX)
+
+# The PV build directly under QEMU (no hypervisor: its PV code stays off).
+guest-run-linux-pv: guest-linux-pv $(GUEST_DRIVE)
+	$(GUEST_DRIVE) -t $(GUEST_TIMEOUT) -l $(GUEST_LINUX_PV)/console.log \
+	  $(GUEST_LINUX_SCRIPT) -- $(GUEST_QEMU_LINUX_PV)
 
 guest-run-uboot: guest-uboot $(GUEST_DRIVE)
 	$(GUEST_DRIVE) -t $(GUEST_TIMEOUT) -l $(GUEST_BUILD)/uboot-console.log \
