@@ -49,6 +49,23 @@ grep -q "linux,initrd-end = <0x00 $end>;" "$T/o.dts" || bad "dump-dtb: initrd-en
 grep -q 'bootargs = "console=ttyS0 abt_out=kmsg";' "$T/o.dts" || bad "dump-dtb: bootargs"
 grep -q 'reg = <0x00 0x00 0x00 0x10000000>;' "$T/o.dts" || bad "dump-dtb: memory reg"
 grep -q 'compatible = "gpio-poweroff";' "$T/o.dts" || bad "dump-dtb: power-off node lost"
+# abt's translation cache: 1 MiB at 31 MiB, kept in the reservation block
+grep -q '^/memreserve/[[:space:]]*0x0*1f00000 0x0*100000;' "$T/o.dts" ||
+	bad "dump-dtb: /memreserve/ 0x1f00000 0x100000 lost"
+grep -q 'hypervisor' "$T/o.dts" && bad "dump-dtb: /hypervisor in the unmodified guest's tree"
+
+# the paravirtual guest's tree: the same plus /hypervisor
+expect 0 dump-dtb-pv -- $VMM -k "$GL/vmlinux" -d "$OUT/guest-pv.dtb" \
+	-i "$GL/initramfs.cpio.gz" -a "console=ttyS0 abt_out=kmsg" \
+	--dump-dtb "$T/pv.dtb"
+dtc -I dtb -O dts "$T/pv.dtb" > "$T/pv.dts" 2>/dev/null || bad "dump-dtb-pv: dtc cannot read it"
+grep -q '^/memreserve/[[:space:]]*0x0*1f00000 0x0*100000;' "$T/pv.dts" ||
+	bad "dump-dtb-pv: /memreserve/ lost"
+grep -A3 '^[[:space:]]*hypervisor {' "$T/pv.dts" > "$T/hv" || bad "dump-dtb-pv: no /hypervisor"
+grep -q 'compatible = "linux,kvm";' "$T/hv" || bad "dump-dtb-pv: /hypervisor compatible"
+grep -q 'hcall-instructions = <0x3c004b56 0x60004d21 0x44000002 0x60000000>;' "$T/hv" ||
+	bad "dump-dtb-pv: hcall-instructions"
+grep -q 'bootargs = "console=ttyS0 abt_out=kmsg";' "$T/pv.dts" || bad "dump-dtb-pv: bootargs"
 
 # corrupted device trees and kernels: refused or accepted, never a crash
 i=0
