@@ -76,7 +76,7 @@ if [ "$have" != "$want" ]; then
 	for f in $new $(cat "$DEST/patched-files" 2>/dev/null || true); do
 		[ ! -f "$SRC/$f" ] || touch "$SRC/$f"
 	done
-	printf '%s\n' $new > "$DEST/patched-files"
+	for f in $new; do echo "$f"; done | sort -u > "$DEST/patched-files"
 	echo "$want" > "$SRC/.abt-unpacked"
 fi
 
