@@ -14,6 +14,8 @@
 #                               /init (smoke/): one guest run that needs all
 #                               four patches; prints KVM-SMOKE: PASS
 #   make kvm-series-git         build/kvm-host/linux: git tree to edit the series
+#   make kvm-abt-sync KSRC=DIR  copy abt's runtime/ + gen/ into DIR's
+#                               arch/powerpc/kvm/abt/ (patch 0005 builds them)
 #   make kvm-host-clean
 #
 # Everything lives in build/kvm-host (not $(BUILD), which SAN=1 moves): the
@@ -28,6 +30,9 @@ KVM_SERIES_SH     := kvm-glue/linux/series.sh
 KVM_SERIES        := $(sort $(wildcard kvm-glue/linux/0*.patch))
 KVM_HOST_FRAG     := kvm-glue/linux/kvm-host.config
 KVM_HOST_VMLINUX  := $(KVM_HOST_BUILD)/vmlinux
+# Built into the host kernel by 0005 (series.sh copies them into the tree).
+KVM_ABT_SRCS      = $(sort $(wildcard runtime/*.c runtime/*.h runtime/include/*.h \
+		     gen/*.c gen/*.h))
 KVM_HOST_DEB_PKGS := linux-source-6.1 gcc-powerpc-linux-gnu \
 		     binutils-powerpc-linux-gnu bc bison flex xz-utils patch perl
 KVM_SMOKE_OUT     := $(KVM_HOST_BUILD)/smoke
@@ -37,7 +42,12 @@ KVM_SMOKE_CFLAGS  := -std=gnu99 -static -mcpu=8540 -msoft-float -O2 -Wall -Wextr
 KVM_SMOKE_TIMEOUT ?= 180
 
 .PHONY: kvm-series-deps kvm-series-apply kvm-series-checkpatch \
-	kvm-series-build kvm-host kvm-host-smoke kvm-series-git kvm-host-clean
+	kvm-series-build kvm-host kvm-host-smoke kvm-series-git kvm-host-clean \
+	kvm-abt-sync
+
+kvm-abt-sync:
+	@test -n "$(KSRC)" || { echo "kvm-series: set KSRC to a Linux tree with the series applied" >&2; exit 1; }
+	@sh $(KVM_SERIES_SH) sync $(KSRC)
 
 kvm-series-deps:
 	$(call install_missing,$(KVM_HOST_DEB_PKGS))
@@ -52,7 +62,7 @@ kvm-series-build: kvm-series-deps
 	@sh $(KVM_SERIES_SH) build $(KVM_HOST_BUILD) $(KVM_HOST_CROSS)
 
 kvm-host: kvm-series-deps
-	@key=$$( { cat $(KVM_HOST_FRAG) $(KVM_SERIES) $(KVM_SERIES_SH); \
+	@key=$$( { cat $(KVM_HOST_FRAG) $(KVM_SERIES) $(KVM_SERIES_SH) $(KVM_ABT_SRCS); \
 		   dpkg-query -W -f='$${Version}' linux-source-6.1; echo "$(KVM_HOST_CROSS)"; } \
 		 | sha256sum | cut -c1-32); \
 	if [ -f $(KVM_HOST_VMLINUX) ] && [ "$$(cat $(KVM_HOST_BUILD)/vmlinux.key 2>/dev/null)" = "$$key" ]; then \

@@ -134,6 +134,8 @@ struct stats {
 	uint64_t mmio_unhandled;
 	uint64_t console_bytes;
 	struct timespec start, end;
+	uint64_t tb_start, tb_end;	/* timebase at the first KVM_RUN and
+					 * at the end: the guest's timebase */
 };
 
 struct vmm {
@@ -1207,6 +1209,19 @@ static int guest_stop(struct vmm *v, const char *fmt, ...)
 	return RC_GUEST;
 }
 
+/* The e500 timebase, readable from user mode; KVM does not offset it. */
+static uint64_t timebase(void)
+{
+	uint32_t hi, lo, hi2;
+
+	do {
+		__asm__ volatile("mftbu %0" : "=r"(hi));
+		__asm__ volatile("mftb %0" : "=r"(lo));
+		__asm__ volatile("mftbu %0" : "=r"(hi2));
+	} while (hi != hi2);
+	return (uint64_t)hi << 32 | lo;
+}
+
 static int run_loop(struct vmm *v)
 {
 	signal_run = v->run;
@@ -1219,8 +1234,10 @@ static int run_loop(struct vmm *v)
 				   "--timeout" : strsignal(got_signal));
 			return RC_TIMEOUT;
 		}
-		v->st.runs++;
+		if (!v->st.runs++)
+			v->st.tb_start = timebase();
 		r = KVM_IOCTL(v->vcpu_fd, KVM_RUN, 0);
+		v->st.tb_end = timebase();
 		if (r < 0 && errno == EINTR) {
 			v->st.eintr++;
 			v->run->immediate_exit = 0;
@@ -1361,6 +1378,9 @@ static void print_stats(struct vmm *v)
 	       v->st.uart_write, v->st.uart_read, v->st.gpio_write,
 	       v->st.gpio_read, v->st.mmio_unhandled);
 	printf("console bytes: %" PRIu64 "\n", v->st.console_bytes);
+	printf("timebase: first KVM_RUN %" PRIu64 ", last exit %" PRIu64
+	       ", run %" PRIu64 " ticks\n", v->st.tb_start, v->st.tb_end,
+	       v->st.tb_end - v->st.tb_start);
 
 	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d",
 		 (int)getpid(), v->vm_fd);
@@ -1373,6 +1393,12 @@ static void print_stats(struct vmm *v)
 		       strerror(errno));
 	}
 	print_debugfs_counters(dir);
+	/* abt's counters, when the KVM has abt on for this VM */
+	snprintf(path, sizeof(path), "%s/abt", dir);
+	if (stat(path, &sb) == 0) {
+		printf("abt (%s):\n", path);
+		copy_file(path);
+	}
 	fflush(stdout);
 }
 

@@ -1,0 +1,95 @@
+# kvm-glue/e2e/e2e.mk: `make e2e`, the nested end-to-end comparison of
+# stock KVM + unmodified guest, stock KVM + paravirtual guest and abt +
+# unmodified guest (kvm-glue/e2e/README.md).
+#
+#   make e2e        build (cached) level 1 and both guests, boot level 1 once
+#                   in qemu-system-ppc and run the guest four ways under it,
+#                   then write docs/results.md and docs/results.png
+#
+# One level-1 boot holds every run, so all ratios come from one run of the
+# same machine. The four runs, in /e2e.runs of the level-1 initramfs:
+#   stock  unmodified guest, abt off
+#   pv     the CONFIG_KVM_GUEST build with the /hypervisor node, abt off
+#   abt    unmodified guest, abt on (profile linux, TC in the 1 MiB the
+#          guest device tree reserves at 31 MiB)
+#   count  unmodified guest, abt counting exits per rule but never patching:
+#          tells which of the stock run's exits abt could remove (untimed)
+
+E2E_OUT       := build/e2e
+E2E_DIR       := kvm-glue/e2e
+E2E_TIMEOUT   ?= 1800
+E2E_DOCS      ?= docs
+# Guest-physical 31 MiB, reserved by /memreserve/ in ppce500-guest.dts,
+# is EA 0xc1f00000 in Linux's linear map: within branch reach of its text.
+E2E_TC_BASE   ?= 0xc1f00000
+E2E_TC_SIZE   ?= 0x100000
+E2E_PROFILE   ?= linux
+E2E_APPEND    := console=ttyS0,115200 abt_out=kmsg
+GUEST_LINUX_PV ?= $(GUEST_BUILD)/linux-pv
+
+.PHONY: e2e e2e-initramfs e2e-report
+
+# abt_text=0xSTART+0xLEN: the guest-physical range of the kernel's text,
+# from its System.map, for init's before/after checksum.
+e2e_text = $$(s=$$(awk '$$3 == "_stext" { print $$1 }' $(1)); \
+	e=$$(awk '$$3 == "_etext" { print $$1 }' $(1)); \
+	printf '0x%x+0x%x' $$((0x$$s - 0xc0000000)) $$((0x$$e - 0x$$s)))
+
+e2e-initramfs: vmm guest-linux guest-linux-pv kvm-host
+	@set -e; d=$(E2E_OUT)/l1; rm -rf $$d; mkdir -p $$d; \
+	$(CROSS)strip -o $$d/vmlinux $(GUEST_VMLINUX); \
+	$(CROSS)strip -o $$d/vmlinux-pv $(GUEST_LINUX_PV)/vmlinux; \
+	for v in unmod pv; do \
+	  if [ $$v = pv ]; then k=/guest/vmlinux-pv; dtb=/guest/guest-pv.dtb; map=$(GUEST_LINUX_PV)/System.map; \
+	  else k=/guest/vmlinux; dtb=/guest/guest.dtb; map=$(GUEST_LINUX)/System.map; fi; \
+	  text=$(call e2e_text,$$map); \
+	  printf '%s\n' -k $$k -i /guest/initramfs.cpio.gz -d $$dtb -t $(E2E_TIMEOUT) \
+	    -a "$(E2E_APPEND) abt_text=$$text" > $$d/args.$$v; \
+	done; \
+	printf '%s\n' \
+	  'stock /args.unmod abt_profile= abt_count_only=0' \
+	  'pv /args.pv abt_profile= abt_count_only=0' \
+	  'abt /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=0' \
+	  'count /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=1' \
+	  > $$d/e2e.runs; \
+	printf '%s\n' 'dir /dev 0755 0 0' 'nod /dev/console 0600 0 0 c 5 1' \
+	  'dir /proc 0755 0 0' 'dir /sys 0755 0 0' 'dir /guest 0755 0 0' \
+	  'file /init $(VMM_OUT)/l1-init 0755 0 0' \
+	  'file /abt-vmm $(VMM_OUT)/abt-vmm 0755 0 0' \
+	  "file /e2e.runs $$d/e2e.runs 0644 0 0" \
+	  "file /args.unmod $$d/args.unmod 0644 0 0" \
+	  "file /args.pv $$d/args.pv 0644 0 0" \
+	  "file /guest/vmlinux $$d/vmlinux 0644 0 0" \
+	  "file /guest/vmlinux-pv $$d/vmlinux-pv 0644 0 0" \
+	  'file /guest/initramfs.cpio.gz $(GUEST_INITRD) 0644 0 0' \
+	  'file /guest/guest.dtb $(VMM_OUT)/guest.dtb 0644 0 0' \
+	  'file /guest/guest-pv.dtb $(VMM_OUT)/guest-pv.dtb 0644 0 0' \
+	  > $$d/initramfs.list; \
+	$(GUEST_LINUX)/gen_init_cpio -t 0 $$d/initramfs.list | gzip -n -9 \
+	  > $(E2E_OUT)/l1-initramfs.cpio.gz; \
+	echo "e2e: built $(E2E_OUT)/l1-initramfs.cpio.gz; runs:"; \
+	sed 's/^/e2e:   /' $$d/e2e.runs
+
+e2e: e2e-initramfs $(GUEST_DRIVE)
+	$(call install_missing,gnuplot-nox)
+	@set -e; t0=$$(date +%s); \
+	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); four guest runs, about 3 min each (console: $(E2E_OUT)/console.log)"; \
+	$(GUEST_DRIVE) -t $$(( 4 * $(E2E_TIMEOUT) + 300 )) \
+	  -l $(E2E_OUT)/console.log 'expect:ABT-L1-DONE status=0' 'exit:60' \
+	  -- $(VMM_QEMU_L1) -kernel $(KVM_HOST_VMLINUX) \
+	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz -append "console=ttyS0,115200" \
+	  > $(E2E_OUT)/drive.log 2>&1 || { tail -30 $(E2E_OUT)/console.log >&2; \
+	  echo "e2e: level-1 run failed (log: $(E2E_OUT)/console.log)" >&2; exit 1; }; \
+	t1=$$(date +%s); echo "e2e: level-1 run took $$((t1 - t0)) s"; \
+	$(MAKE) -s --no-print-directory e2e-report E2E_WALL=$$((t1 - t0))
+
+# Report from the last console log (also usable alone, after an e2e run).
+e2e-report:
+	@sh $(E2E_DIR)/e2e-report.sh $(E2E_OUT)/console.log $(E2E_OUT) \
+	  "Produced by \`make e2e\` ($(E2E_WALL) s of wall time for the level-1 boot and the four guest runs) on $$(date -u +%Y-%m-%d). Level 1: \`$(VMM_QEMU_L1) -kernel $(KVM_HOST_VMLINUX) -initrd $(E2E_OUT)/l1-initramfs.cpio.gz\` (Linux 6.1 + kvm-glue/linux series, abt built in); guests run by kvm-glue/vmm/abt-vmm from \`$(E2E_OUT)/l1/e2e.runs\`. Raw log: \`$(E2E_OUT)/console.log\`; parse again with \`make e2e-report\`." \
+	  || rc=$$?; \
+	[ "$${rc:-0}" -le 1 ] || exit $$rc; \
+	mkdir -p $(E2E_DOCS); \
+	cp $(E2E_OUT)/results.md $(E2E_DOCS)/results.md; \
+	[ ! -f $(E2E_OUT)/results.png ] || cp $(E2E_OUT)/results.png $(E2E_DOCS)/results.png; \
+	echo "e2e: wrote $(E2E_DOCS)/results.md"; exit $${rc:-0}
