@@ -33,6 +33,7 @@ GUEST_VMLINUX  := $(GUEST_LINUX)/vmlinux
 GUEST_INITRD   := $(GUEST_LINUX)/initramfs.cpio.gz
 GUEST_LINUX_PV := $(GUEST_BUILD)/linux-pv
 GUEST_VMLINUX_PV := $(GUEST_LINUX_PV)/vmlinux
+GUEST_LINUX_SMP := $(GUEST_BUILD)/linux-smp
 GUEST_PV_PATCHES := $(sort $(wildcard guests/linux/pv/*.patch))
 GUEST_UBOOT    := /usr/lib/u-boot/qemu-ppce500/uboot.elf
 GUEST_DRIVE    := $(GUEST_BUILD)/qemu-drive
@@ -56,7 +57,7 @@ GUEST_UBOOT_SCRIPT := 'expect:\n=> ' \
 GUEST_LINUX_SCRIPT := 'expect:ABT-WORKLOAD-DONE' 'exit:30'
 
 .PHONY: guests guest-deps guest-linux guest-kernel guest-initramfs \
-	guest-linux-pv guest-kernel-pv guest-run-linux-pv \
+	guest-linux-pv guest-kernel-pv guest-run-linux-pv guest-kernel-smp \
 	guest-uboot guest-run-linux guest-run-uboot guest-clean
 
 guests: guest-linux guest-uboot
@@ -88,6 +89,11 @@ guest-kernel: guest-deps
 
 # The paravirtual comparison build: pv.config on top, guests/linux/pv/*.patch
 # applied to its own copy of the source.
+# Two-vCPU variant (SMP on, nothing else changed): the abt SMP boot check.
+guest-kernel-smp: guest-deps
+	$(call guest_kernel,$(GUEST_LINUX_SMP),guests/linux/ppce500-min.config \
+	  guests/linux/smp.config,smp)
+
 guest-kernel-pv: guest-deps
 	$(call guest_kernel,$(GUEST_LINUX_PV),guests/linux/ppce500-min.config \
 	  guests/linux/pv.config $(GUEST_PV_PATCHES),pv)

@@ -7,23 +7,28 @@
 #                   then write docs/results.md and docs/results.png
 #
 # One level-1 boot holds every run, so all ratios come from one run of the
-# same machine. The four runs, in /e2e.runs of the level-1 initramfs:
+# same machine. The runs, in /e2e.runs of the level-1 initramfs (stock, pv
+# and abt E2E_REPEAT times each, interleaved, then count):
 #   stock  unmodified guest, abt off
 #   pv     the CONFIG_KVM_GUEST build with the /hypervisor node, abt off
 #   abt    unmodified guest, abt on (profile linux, TC in the 1 MiB the
 #          guest device tree reserves at 31 MiB)
 #   count  unmodified guest, abt counting exits per rule but never patching:
 #          tells which of the stock run's exits abt could remove (untimed)
+#   smp    the SMP build of the guest on two vcpus (abt-vmm --smp 2), abt
+#          on: boots, runs the workload, same checksum before and after
 
 E2E_OUT       := build/e2e
 E2E_DIR       := kvm-glue/e2e
-E2E_TIMEOUT   ?= 1800
+E2E_TIMEOUT   ?= 600
 E2E_DOCS      ?= docs
 # Guest-physical 31 MiB, reserved by /memreserve/ in ppce500-guest.dts,
 # is EA 0xc1f00000 in Linux's linear map: within branch reach of its text.
 E2E_TC_BASE   ?= 0xc1f00000
 E2E_TC_SIZE   ?= 0x100000
 E2E_PROFILE   ?= linux
+# Each guest runs this many times, interleaved; timed rows take the best.
+E2E_REPEAT    ?= 2
 E2E_APPEND    := console=ttyS0,115200 abt_out=kmsg
 GUEST_LINUX_PV ?= $(GUEST_BUILD)/linux-pv
 
@@ -35,23 +40,31 @@ e2e_text = $$(s=$$(awk '$$3 == "_stext" { print $$1 }' $(1)); \
 	e=$$(awk '$$3 == "_etext" { print $$1 }' $(1)); \
 	printf '0x%x+0x%x' $$((0x$$s - 0xc0000000)) $$((0x$$e - 0x$$s)))
 
-e2e-initramfs: vmm guest-linux guest-linux-pv kvm-host
+e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 	@set -e; d=$(E2E_OUT)/l1; rm -rf $$d; mkdir -p $$d; \
 	$(CROSS)strip -o $$d/vmlinux $(GUEST_VMLINUX); \
 	$(CROSS)strip -o $$d/vmlinux-pv $(GUEST_LINUX_PV)/vmlinux; \
-	for v in unmod pv; do \
-	  if [ $$v = pv ]; then k=/guest/vmlinux-pv; dtb=/guest/guest-pv.dtb; map=$(GUEST_LINUX_PV)/System.map; \
-	  else k=/guest/vmlinux; dtb=/guest/guest.dtb; map=$(GUEST_LINUX)/System.map; fi; \
+	$(CROSS)strip -o $$d/vmlinux-smp $(GUEST_LINUX_SMP)/vmlinux; \
+	for v in unmod pv smp; do \
+	  case $$v in \
+	  pv) k=/guest/vmlinux-pv; dtb=/guest/guest-pv.dtb; map=$(GUEST_LINUX_PV)/System.map; smp= ;; \
+	  smp) k=/guest/vmlinux-smp; dtb=/guest/guest-smp.dtb; map=$(GUEST_LINUX_SMP)/System.map; smp="-s 2" ;; \
+	  *) k=/guest/vmlinux; dtb=/guest/guest.dtb; map=$(GUEST_LINUX)/System.map; smp= ;; \
+	  esac; \
 	  text=$(call e2e_text,$$map); \
-	  printf '%s\n' -k $$k -i /guest/initramfs.cpio.gz -d $$dtb -t $(E2E_TIMEOUT) \
+	  printf '%s\n' -k $$k -i /guest/initramfs.cpio.gz -d $$dtb -t $(E2E_TIMEOUT) $$smp \
 	    -a "$(E2E_APPEND) abt_text=$$text" > $$d/args.$$v; \
 	done; \
-	printf '%s\n' \
-	  'stock /args.unmod abt_profile= abt_count_only=0' \
-	  'pv /args.pv abt_profile= abt_count_only=0' \
-	  'abt /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=0' \
-	  'count /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=1' \
-	  > $$d/e2e.runs; \
+	: > $$d/e2e.runs; \
+	for i in $$(seq 1 $(E2E_REPEAT)); do printf '%s\n' \
+	  "stock.$$i /args.unmod abt_profile= abt_count_only=0" \
+	  "pv.$$i /args.pv abt_profile= abt_count_only=0" \
+	  "abt.$$i /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=0" \
+	  >> $$d/e2e.runs; done; \
+	echo 'count /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=1' \
+	  >> $$d/e2e.runs; \
+	echo 'smp /args.smp abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=0' \
+	  >> $$d/e2e.runs; \
 	printf '%s\n' 'dir /dev 0755 0 0' 'nod /dev/console 0600 0 0 c 5 1' \
 	  'dir /proc 0755 0 0' 'dir /sys 0755 0 0' 'dir /guest 0755 0 0' \
 	  'file /init $(VMM_OUT)/l1-init 0755 0 0' \
@@ -59,6 +72,9 @@ e2e-initramfs: vmm guest-linux guest-linux-pv kvm-host
 	  "file /e2e.runs $$d/e2e.runs 0644 0 0" \
 	  "file /args.unmod $$d/args.unmod 0644 0 0" \
 	  "file /args.pv $$d/args.pv 0644 0 0" \
+	  "file /args.smp $$d/args.smp 0644 0 0" \
+	  "file /guest/vmlinux-smp $$d/vmlinux-smp 0644 0 0" \
+	  'file /guest/guest-smp.dtb $(VMM_OUT)/guest-smp.dtb 0644 0 0' \
 	  "file /guest/vmlinux $$d/vmlinux 0644 0 0" \
 	  "file /guest/vmlinux-pv $$d/vmlinux-pv 0644 0 0" \
 	  'file /guest/initramfs.cpio.gz $(GUEST_INITRD) 0644 0 0' \
@@ -73,8 +89,8 @@ e2e-initramfs: vmm guest-linux guest-linux-pv kvm-host
 e2e: e2e-initramfs $(GUEST_DRIVE)
 	$(call install_missing,gnuplot-nox)
 	@set -e; t0=$$(date +%s); \
-	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); four guest runs, about 3 min each (console: $(E2E_OUT)/console.log)"; \
-	$(GUEST_DRIVE) -t $$(( 4 * $(E2E_TIMEOUT) + 300 )) \
+	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 2)) guest runs, 10-60 s each (console: $(E2E_OUT)/console.log)"; \
+	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 2) * $(E2E_TIMEOUT) + 300 )) \
 	  -l $(E2E_OUT)/console.log 'expect:ABT-L1-DONE status=0' 'exit:60' \
 	  -- $(VMM_QEMU_L1) -kernel $(KVM_HOST_VMLINUX) \
 	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz -append "console=ttyS0,115200" \

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -63,6 +64,11 @@
 #define MPIC_BASE		(CCSR_BASE + 0x40000)
 #define GPIO_BASE		(CCSR_BASE + 0xff000)
 #define GPIO_SIZE		0x1000
+/* ePAPR spin table for secondary vcpus, where QEMU's ppce500 has it
+ * (the DT's cpu-release-addr): one 0x20-byte entry per cpu. */
+#define SPIN_BASE		0xfef000000ull
+#define SPIN_ENTRY		0x20
+#define MAX_VCPUS		4
 
 /* 16550 registers (offsets) */
 #define UART_THR		0
@@ -121,6 +127,7 @@ struct options {
 	const char *dump_dtb;
 	unsigned int ram_mib;
 	unsigned int timeout;
+	unsigned int nvcpus;
 	bool sw_tlb;
 	bool quiet;
 	bool verbose;
@@ -138,8 +145,27 @@ struct stats {
 					 * at the end: the guest's timebase */
 };
 
+/*
+ * A secondary vcpu: created with the VM, run by its own thread once the
+ * guest releases it through its spin-table entry (addr_l written != 1).
+ */
+struct secondary {
+	int id, fd;
+	struct kvm_run *run;
+	struct kvm_book3e_206_tlb_entry *tlb;
+	uint32_t spin[SPIN_ENTRY / 4];	/* addr_h addr_l r3_h r3_l rsvd pir */
+	bool kicked, thread;
+	pthread_t th;
+};
+
 struct vmm {
 	struct options opt;
+	struct secondary sec[MAX_VCPUS];	/* [1 .. nvcpus-1] */
+	pthread_mutex_t lock;		/* devices and stats, all vcpus */
+	pthread_cond_t kick;
+	pthread_t main_thread;
+	volatile int stop;		/* a vcpu ended the run */
+	int stop_rc;
 	int kvm_fd, vm_fd, vcpu_fd, mpic_fd;
 	uint8_t *ram;
 	size_t ram_size;
@@ -159,8 +185,10 @@ struct vmm {
 	struct stats st;
 };
 
+static struct vmm *the_vmm;
 static volatile sig_atomic_t got_signal;
-static struct kvm_run *volatile signal_run;
+/* each vcpu thread's kvm_run: a signal makes its KVM_RUN return */
+static __thread struct kvm_run *volatile signal_run;
 /* the guest console on stdout stopped mid-line: end it before a message */
 static bool console_mid_line;
 
@@ -918,8 +946,13 @@ static int setup_vm(struct vmm *v)
 	return 0;
 }
 
-/* TLB1[0]: EA 0 -> PA 0, INITIAL_MAP_SIZE, IPROT, all permissions (QEMU). */
-static int setup_sw_tlb(struct vmm *v)
+/*
+ * TLB1[0]: EA 0 -> PA pa, INITIAL_MAP_SIZE, IPROT, all permissions (QEMU;
+ * pa is 0 for the boot cpu, the released address's 64 MiB block for a
+ * secondary one).
+ */
+static int setup_sw_tlb(struct vmm *v, int fd,
+			struct kvm_book3e_206_tlb_entry **tlbp, uint64_t pa)
 {
 	struct kvm_book3e_206_tlb_params params = { 0 };
 	struct kvm_config_tlb cfg = { 0 };
@@ -935,14 +968,14 @@ static int setup_sw_tlb(struct vmm *v)
 		err("out of memory for the guest TLB");
 		return -1;
 	}
-	v->tlb = p;
-	memset(v->tlb, 0, bytes);
+	*tlbp = p;
+	memset(p, 0, bytes);
 	while ((1024ull << tsize) < INITIAL_MAP_SIZE)
 		tsize++;
-	e = &v->tlb[TLB0_ENTRIES + 0];
+	e = &(*tlbp)[TLB0_ENTRIES + 0];
 	e->mas1 = MAS1_VALID | MAS1_IPROT | tsize << MAS1_TSIZE_SHIFT;
 	e->mas2 = 0;
-	e->mas7_3 = 0 | MAS3_UR | MAS3_UW | MAS3_UX | MAS3_SR | MAS3_SW |
+	e->mas7_3 = pa | MAS3_UR | MAS3_UW | MAS3_UX | MAS3_SR | MAS3_SW |
 		    MAS3_SX;
 
 	params.tlb_sizes[0] = TLB0_ENTRIES;
@@ -950,22 +983,22 @@ static int setup_sw_tlb(struct vmm *v)
 	params.tlb_sizes[1] = TLB1_ENTRIES;
 	params.tlb_ways[1] = TLB1_ENTRIES;
 	cfg.params = (uintptr_t)&params;
-	cfg.array = (uintptr_t)v->tlb;
+	cfg.array = (uintptr_t)*tlbp;
 	cfg.mmu_type = KVM_MMU_FSL_BOOKE_NOHV;
 	cfg.array_len = (uint32_t)bytes;
 	cap.cap = KVM_CAP_SW_TLB;
 	cap.args[0] = (uintptr_t)&cfg;
-	if (KVM_IOCTL(v->vcpu_fd, KVM_ENABLE_CAP, &cap) < 0)
+	if (KVM_IOCTL(fd, KVM_ENABLE_CAP, &cap) < 0)
 		return -1;
 
 	memset(bitmap, 0xff, sizeof(bitmap));
 	dirty.bitmap = (uintptr_t)bitmap;
 	dirty.num_dirty = TLB_ENTRIES;
-	if (KVM_IOCTL(v->vcpu_fd, KVM_DIRTY_TLB, &dirty) < 0)
+	if (KVM_IOCTL(fd, KVM_DIRTY_TLB, &dirty) < 0)
 		return -1;
-	info(v, "SW TLB: TLB0 %d x %d-way, TLB1 %d; TLB1[0] EA 0 -> PA 0, "
-	     "%u MiB (MAS1 0x%08" PRIx32 ")", TLB0_ENTRIES, TLB0_WAYS,
-	     TLB1_ENTRIES, INITIAL_MAP_SIZE / MIB, e->mas1);
+	info(v, "SW TLB: TLB0 %d x %d-way, TLB1 %d; TLB1[0] EA 0 -> PA 0x%"
+	     PRIx64 ", %u MiB (MAS1 0x%08" PRIx32 ")", TLB0_ENTRIES, TLB0_WAYS,
+	     TLB1_ENTRIES, pa, INITIAL_MAP_SIZE / MIB, e->mas1);
 	return 0;
 }
 
@@ -995,7 +1028,7 @@ static int setup_vcpu(struct vmm *v)
 		err("cannot mmap the vcpu's kvm_run: %s", strerror(errno));
 		return -1;
 	}
-	if (v->opt.sw_tlb && setup_sw_tlb(v) < 0)
+	if (v->opt.sw_tlb && setup_sw_tlb(v, v->vcpu_fd, &v->tlb, 0) < 0)
 		return -1;
 
 	cap.cap = KVM_CAP_IRQ_MPIC;
@@ -1003,6 +1036,29 @@ static int setup_vcpu(struct vmm *v)
 	cap.args[1] = 0;	/* vcpu id */
 	if (KVM_IOCTL(v->vcpu_fd, KVM_ENABLE_CAP, &cap) < 0)
 		return -1;
+
+	/* secondaries: created and on the MPIC now, started when released */
+	for (unsigned int n = 1; n < v->opt.nvcpus; n++) {
+		struct secondary *c = &v->sec[n];
+
+		c->id = (int)n;
+		c->spin[1] = 1;		/* addr_l 1: spinning */
+		c->spin[5] = n;		/* pir */
+		c->fd = KVM_IOCTL(v->vm_fd, KVM_CREATE_VCPU, n);
+		if (c->fd < 0)
+			return -1;
+		c->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, c->fd, 0);
+		if (c->run == MAP_FAILED) {
+			c->run = NULL;
+			err("cannot mmap vcpu %u's kvm_run: %s", n,
+			    strerror(errno));
+			return -1;
+		}
+		cap.args[1] = n;
+		if (KVM_IOCTL(c->fd, KVM_ENABLE_CAP, &cap) < 0)
+			return -1;
+	}
 
 	if (KVM_IOCTL(v->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return -1;
@@ -1096,15 +1152,50 @@ static bool gpio_access(struct vmm *v, unsigned int off, uint8_t *data,
 
 enum mmio_result { MMIO_DONE, MMIO_POWEROFF, MMIO_UNTIL };
 
-static enum mmio_result handle_mmio(struct vmm *v)
+/*
+ * Spin-table entry of cpu n (32-bit accesses): a write of addr_l != 1
+ * releases that cpu at addr (ePAPR 5.5.2), with r3 from the entry.
+ */
+static void spin_access(struct vmm *v, unsigned int off, uint8_t *data,
+			unsigned int len, bool w)
 {
-	uint64_t a = v->run->mmio.phys_addr;
-	uint8_t *data = v->run->mmio.data;
-	unsigned int len = v->run->mmio.len;
-	bool w = v->run->mmio.is_write;
+	unsigned int n = off / SPIN_ENTRY, word = (off % SPIN_ENTRY) / 4;
+	struct secondary *c = &v->sec[n];
 
-	if (len > sizeof(v->run->mmio.data))
-		len = sizeof(v->run->mmio.data);
+	if (n == 0 || len != 4 || off % 4) {
+		if (!w)
+			memset(data, 0, len);
+		return;
+	}
+	if (!w) {
+		put_be32(data, c->spin[word]);
+		return;
+	}
+	c->spin[word] = be32(data);
+	if (word == 1 && c->spin[1] != 1 && !c->kicked) {
+		c->kicked = true;
+		info(v, "cpu %u released at 0x%08" PRIx32 "%08" PRIx32
+		     " (r3 0x%" PRIx32 ")", n, c->spin[0], c->spin[1],
+		     c->spin[3]);
+		pthread_cond_broadcast(&v->kick);
+	}
+}
+
+/* Called with v->lock held, from any vcpu thread. */
+static enum mmio_result handle_mmio(struct vmm *v, struct kvm_run *run)
+{
+	uint64_t a = run->mmio.phys_addr;
+	uint8_t *data = run->mmio.data;
+	unsigned int len = run->mmio.len;
+	bool w = run->mmio.is_write;
+
+	if (len > sizeof(run->mmio.data))
+		len = sizeof(run->mmio.data);
+	if (v->opt.nvcpus > 1 && a >= SPIN_BASE &&
+	    a - SPIN_BASE < (uint64_t)SPIN_ENTRY * v->opt.nvcpus) {
+		spin_access(v, (unsigned int)(a - SPIN_BASE), data, len, w);
+		return MMIO_DONE;
+	}
 	if (a >= UART_BASE && a - UART_BASE < UART_SIZE) {
 		uart_access(v, (unsigned int)(a - UART_BASE), data, len, w);
 		return until_seen(v) ? MMIO_UNTIL : MMIO_DONE;
@@ -1188,9 +1279,100 @@ static void dump_regs(struct vmm *v)
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	if (sig != SIGUSR1)	/* SIGUSR1: another vcpu ended the run */
+		got_signal = sig;
 	if (signal_run)
 		signal_run->immediate_exit = 1;
+}
+
+/* This vcpu ends the run with rc: the others leave KVM_RUN too. */
+static void stop_all(struct vmm *v, int rc)
+{
+	pthread_mutex_lock(&v->lock);
+	if (!v->stop) {
+		v->stop = 1;
+		v->stop_rc = rc;
+	}
+	pthread_cond_broadcast(&v->kick);
+	pthread_mutex_unlock(&v->lock);
+	if (!pthread_equal(pthread_self(), v->main_thread))
+		pthread_kill(v->main_thread, SIGUSR1);
+	for (unsigned int n = 1; n < v->opt.nvcpus; n++)
+		if (v->sec[n].thread &&
+		    !pthread_equal(pthread_self(), v->sec[n].th))
+			pthread_kill(v->sec[n].th, SIGUSR1);
+}
+
+/*
+ * A secondary vcpu's thread: wait for its release, start it as QEMU's
+ * spin table does (TLB1[0] maps the 64 MiB block of the address at EA 0,
+ * pc = address within it, r3 from the entry, r7 = map size), then run
+ * until the VM stops. Only MMIO is expected from it.
+ */
+static void *secondary_main(void *arg)
+{
+	struct secondary *c = arg;
+	struct vmm *v = the_vmm;
+	struct kvm_regs regs;
+	uint64_t addr;
+	int rc = RC_GUEST;
+
+	signal_run = c->run;
+	pthread_mutex_lock(&v->lock);
+	while (!c->kicked && !v->stop)
+		pthread_cond_wait(&v->kick, &v->lock);
+	addr = (uint64_t)c->spin[0] << 32 | c->spin[1];
+	pthread_mutex_unlock(&v->lock);
+	if (v->stop)
+		return NULL;
+	if (setup_sw_tlb(v, c->fd, &c->tlb, addr & ~(uint64_t)(INITIAL_MAP_SIZE - 1)) < 0 ||
+	    KVM_IOCTL(c->fd, KVM_GET_REGS, &regs) < 0)
+		goto out;
+	memset(regs.gpr, 0, sizeof(regs.gpr));
+	regs.pc = addr & (INITIAL_MAP_SIZE - 1);
+	regs.msr = 0;
+	regs.gpr[3] = c->spin[3];
+	regs.gpr[7] = INITIAL_MAP_SIZE;
+	if (KVM_IOCTL(c->fd, KVM_SET_REGS, &regs) < 0)
+		goto out;
+	while (!v->stop) {
+		int r = KVM_IOCTL(c->fd, KVM_RUN, 0);
+
+		if (r < 0 && errno == EINTR) {
+			c->run->immediate_exit = 0;
+			continue;
+		}
+		if (r < 0)
+			goto out;
+		pthread_mutex_lock(&v->lock);
+		v->st.runs++;
+		v->st.reason[c->run->exit_reason < MAX_EXIT_REASON ?
+			     c->run->exit_reason : MAX_EXIT_REASON]++;
+		if (c->run->exit_reason == KVM_EXIT_MMIO) {
+			enum mmio_result m = handle_mmio(v, c->run);
+
+			pthread_mutex_unlock(&v->lock);
+			if (m != MMIO_DONE) {
+				fflush(stdout);
+				err(m == MMIO_POWEROFF ?
+				    "guest powered off (GPIO pin 0 driven high, cpu %d)" :
+				    "console marker seen (cpu %d)", c->id);
+				rc = RC_OK;
+				goto out;
+			}
+			continue;
+		}
+		pthread_mutex_unlock(&v->lock);
+		if (c->run->exit_reason == KVM_EXIT_INTR)
+			continue;
+		err("cpu %d: unexpected exit reason %" PRIu32 " (%s)", c->id,
+		    c->run->exit_reason, exit_name(c->run->exit_reason));
+		goto out;
+	}
+	return NULL;
+out:
+	stop_all(v, rc);
+	return NULL;
 }
 
 /* The guest stopped for good: say why, show its registers. */
@@ -1226,6 +1408,7 @@ static int run_loop(struct vmm *v)
 {
 	signal_run = v->run;
 	for (;;) {
+		enum mmio_result mres;
 		uint32_t reason;
 		int r;
 
@@ -1234,8 +1417,12 @@ static int run_loop(struct vmm *v)
 				   "--timeout" : strsignal(got_signal));
 			return RC_TIMEOUT;
 		}
+		if (v->stop)		/* a secondary vcpu ended the run */
+			return v->stop_rc;
+		pthread_mutex_lock(&v->lock);
 		if (!v->st.runs++)
 			v->st.tb_start = timebase();
+		pthread_mutex_unlock(&v->lock);
 		r = KVM_IOCTL(v->vcpu_fd, KVM_RUN, 0);
 		v->st.tb_end = timebase();
 		if (r < 0 && errno == EINTR) {
@@ -1246,11 +1433,15 @@ static int run_loop(struct vmm *v)
 		if (r < 0)
 			return RC_GUEST;
 		reason = v->run->exit_reason;
+		pthread_mutex_lock(&v->lock);
 		v->st.reason[reason < MAX_EXIT_REASON ? reason :
 			     MAX_EXIT_REASON]++;
+		mres = reason == KVM_EXIT_MMIO ? handle_mmio(v, v->run) :
+		       MMIO_DONE;
+		pthread_mutex_unlock(&v->lock);
 		switch (reason) {
 		case KVM_EXIT_MMIO:
-			switch (handle_mmio(v)) {
+			switch (mres) {
 			case MMIO_POWEROFF:
 				fflush(stdout);
 				err("guest powered off (GPIO pin 0 driven "
@@ -1384,13 +1575,16 @@ static void print_stats(struct vmm *v)
 
 	snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%d-%d",
 		 (int)getpid(), v->vm_fd);
-	snprintf(path, sizeof(path), "%s/vcpu0/timing", dir);
-	if (stat(path, &sb) == 0) {
-		printf("KVM exit timing (%s, durations in us):\n", path);
-		copy_file(path);
-	} else {
-		printf("(no KVM exit timing: %s: %s)\n", path,
-		       strerror(errno));
+	for (unsigned int n = 0; n < v->opt.nvcpus; n++) {
+		snprintf(path, sizeof(path), "%s/vcpu%u/timing", dir, n);
+		if (stat(path, &sb) == 0) {
+			printf("KVM exit timing (%s, durations in us):\n",
+			       path);
+			copy_file(path);
+		} else {
+			printf("(no KVM exit timing: %s: %s)\n", path,
+			       strerror(errno));
+		}
 	}
 	print_debugfs_counters(dir);
 	/* abt's counters, when the KVM has abt on for this VM */
@@ -1422,6 +1616,9 @@ static void usage(void)
 "  -m, --mem MIB        guest RAM in MiB (default %u, %u..%u)\n"
 "  -u, --until STRING   stop when the guest console prints STRING\n"
 "  -t, --timeout SECS   stop after SECS seconds (exit status 2)\n"
+"  -s, --smp N          N vcpus (1..%u, default 1); cpus 1..N-1 wait in the\n"
+"                       ePAPR spin table at 0xfef000000 + 0x20 * cpu\n"
+"                       (kvm-glue/vmm/ppce500-guest-smp.dts)\n"
 "      --dump-dtb FILE  write the device tree as the guest would get it\n"
 "                       to FILE and exit (needs no /dev/kvm)\n"
 "      --no-sw-tlb      do not push a TLB with KVM_CAP_SW_TLB; rely on the\n"
@@ -1439,7 +1636,8 @@ static void usage(void)
 "\n"
 "Exit status: 0 powered off or --until seen, 1 setup error, 2 timeout or\n"
 "signal, 3 the guest stopped otherwise (shutdown, internal error, ...).\n",
-		INITRD_ADDR, DEFAULT_RAM_MIB, MIN_RAM_MIB, MAX_RAM_MIB);
+		INITRD_ADDR, DEFAULT_RAM_MIB, MIN_RAM_MIB, MAX_RAM_MIB,
+		MAX_VCPUS);
 }
 
 static int parse_uint(const char *s, const char *what, unsigned int lo,
@@ -1468,6 +1666,7 @@ static int parse_options(struct vmm *v, int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "smp", required_argument, NULL, 's' },
 		{ "no-sw-tlb", no_argument, NULL, 'S' },
 		{ "dump-dtb", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -1480,7 +1679,8 @@ static int parse_options(struct vmm *v, int argc, char **argv)
 
 	o->ram_mib = DEFAULT_RAM_MIB;
 	o->sw_tlb = true;
-	while ((c = getopt_long(argc, argv, "k:i:d:a:m:u:t:qvh", longopts,
+	o->nvcpus = 1;
+	while ((c = getopt_long(argc, argv, "k:i:d:a:m:u:t:s:qvh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -1506,6 +1706,11 @@ static int parse_options(struct vmm *v, int argc, char **argv)
 		case 't':
 			if (parse_uint(optarg, "--timeout", 1, 86400,
 				       &o->timeout) < 0)
+				return -1;
+			break;
+		case 's':
+			if (parse_uint(optarg, "--smp", 1, MAX_VCPUS,
+				       &o->nvcpus) < 0)
 				return -1;
 			break;
 		case 'S':
@@ -1536,6 +1741,11 @@ static int parse_options(struct vmm *v, int argc, char **argv)
 		err("--kernel and --dtb are required (see --help)");
 		return -1;
 	}
+	if (o->nvcpus > 1 && !o->sw_tlb) {
+		err("--smp needs the SW TLB (secondary vcpus get their "
+		    "initial mapping through it): drop --no-sw-tlb");
+		return -1;
+	}
 	if (o->until) {
 		v->until_len = strlen(o->until);
 		if (v->until_len == 0 || v->until_len > UNTIL_MAX) {
@@ -1548,6 +1758,15 @@ static int parse_options(struct vmm *v, int argc, char **argv)
 
 static void cleanup(struct vmm *v)
 {
+	for (unsigned int n = 1; n < MAX_VCPUS; n++) {
+		struct secondary *c = &v->sec[n];
+
+		if (c->run)
+			munmap(c->run, v->run_size);
+		if (c->fd > 0)
+			close(c->fd);
+		free(c->tlb);
+	}
 	if (v->run)
 		munmap(v->run, v->run_size);
 	if (v->vcpu_fd >= 0)
@@ -1570,7 +1789,11 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int rc;
 
+	the_vmm = v;
 	v->kvm_fd = v->vm_fd = v->vcpu_fd = v->mpic_fd = -1;
+	pthread_mutex_init(&v->lock, NULL);
+	pthread_cond_init(&v->kick, NULL);
+	v->main_thread = pthread_self();
 	if (parse_options(v, argc, argv) < 0)
 		return RC_SETUP;
 	v->ram_size = (size_t)v->opt.ram_mib * MIB;
@@ -1581,6 +1804,7 @@ int main(int argc, char **argv)
 	sigaction(SIGALRM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 
 	/* inputs first: a bad file never gets as far as /dev/kvm */
 	if (alloc_ram(v) < 0 || load_images(v) < 0) {
@@ -1607,9 +1831,22 @@ int main(int argc, char **argv)
 
 	if (v->opt.timeout)
 		alarm(v->opt.timeout);
+	for (unsigned int n = 1; n < v->opt.nvcpus; n++) {
+		if (pthread_create(&v->sec[n].th, NULL, secondary_main,
+				   &v->sec[n])) {
+			err("cannot start the thread of vcpu %u", n);
+			stop_all(v, RC_SETUP);
+			break;
+		}
+		v->sec[n].thread = true;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &v->st.start);
 	rc = run_loop(v);
 	clock_gettime(CLOCK_MONOTONIC, &v->st.end);
+	stop_all(v, rc);
+	for (unsigned int n = 1; n < v->opt.nvcpus; n++)
+		if (v->sec[n].thread)
+			pthread_join(v->sec[n].th, NULL);
 	alarm(0);
 	print_stats(v);
 	cleanup(v);

@@ -24,7 +24,7 @@ VMM_DEB_PKGS := gcc-powerpc-linux-gnu libc6-dev-powerpc-cross \
 		linux-libc-dev-powerpc-cross binutils-powerpc-linux-gnu \
 		device-tree-compiler
 VMM_CFLAGS   := -std=gnu99 -static -mcpu=8540 -msoft-float -O2 \
-		-Wall -Wextra -Wno-unused-parameter
+		-Wall -Wextra -Wno-unused-parameter -pthread
 # QEMU's own node names: /memory has no unit address, power-off no reg.
 VMM_DTC      := dtc -W no-unit_address_vs_reg -W no-simple_bus_reg
 
@@ -57,7 +57,7 @@ VMM_TEXT_CHECK   ?= 1
 	vmm-run-nested-pv vmm-guest
 
 vmm: $(VMM_OUT)/abt-vmm $(VMM_OUT)/l1-init $(VMM_OUT)/guest.dtb \
-	$(VMM_OUT)/guest-pv.dtb
+	$(VMM_OUT)/guest-pv.dtb $(VMM_OUT)/guest-smp.dtb
 
 vmm-deps:
 	$(call install_missing,$(VMM_DEB_PKGS))
@@ -77,6 +77,12 @@ $(VMM_OUT)/guest.dtb: $(VMM_DIR)/ppce500-guest.dts | vmm-deps
 # The PV guest's tree: the same plus /hypervisor (it /include/s the first).
 $(VMM_OUT)/guest-pv.dtb: $(VMM_DIR)/ppce500-guest-pv.dts \
 			 $(VMM_DIR)/ppce500-guest.dts | vmm-deps
+	@mkdir -p $(@D)
+	$(VMM_DTC) -I dts -O dtb -o $@ $<
+
+# The two-vCPU guest's tree: the same plus cpu@1 in the spin table.
+$(VMM_OUT)/guest-smp.dtb: $(VMM_DIR)/ppce500-guest-smp.dts \
+			  $(VMM_DIR)/ppce500-guest.dts | vmm-deps
 	@mkdir -p $(@D)
 	$(VMM_DTC) -I dts -O dtb -o $@ $<
 
