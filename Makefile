@@ -87,7 +87,8 @@ check: all $(TESTS) $(BUILD)/abt-verify
 	  "check:golden-verify:$(BUILD)/abt-verify --quiet $(GOLDEN)" \
 	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)" \
 	  "check:kvm-series-checkpatch:$(MAKE) -s --no-print-directory kvm-series-checkpatch" \
-	  "check:kvm-series-build:$(MAKE) -s --no-print-directory kvm-series-build"
+	  "check:kvm-series-build:$(MAKE) -s --no-print-directory kvm-series-build" \
+	  "check:e2e-report:sh tests/e2e-report-check.sh"
 
 clean:
 	rm -rf build

@@ -87,10 +87,6 @@ for c in stock pv abt; do
 	[ "$n" -ge 1 ] && [ "$n" = "$reps" ] ||
 		{ echo "e2e-report: want the same number (>= 1) of stock, pv and abt runs in $log" >&2; exit 2; }
 done
-smp_line=""
-if grep -q '^smp status' "$tmp/facts"; then
-	smp_line="$(get smp cpus) $(get smp workload_done) $(get smp csum_verdict) $(get smp abt:sites) $(get smp abt:exits_removable) $(get smp abt:map_backs) $(get smp run_ticks)"
-fi
 grep -q '^count status 0$' "$tmp/facts" ||
 	{ echo "e2e-report: no successful 'count' run in $log" >&2; exit 2; }
 
@@ -133,6 +129,10 @@ emul() { awk -v r="$1" 'BEGIN { if (r != "count") r = r ".1" } $1 == r && $2 ~ /
 tsum_all() { awk -v r="$1.1" '$1 == r && $2 ~ /^tsum:/ { n += $3 } END { print n + 0 }' "$tmp/facts"; }
 tsum_emul() { awk -v r="$1.1" '$1 == r && $2 ~ /^tsum:EMUL_/ { n += $3 } END { print n + 0 }' "$tmp/facts"; }
 
+smp_line=""
+if grep -q '^smp status' "$tmp/facts"; then
+	smp_line="$(get smp cpus) $(get smp workload_done) $(get smp csum_verdict) $(get smp abt:sites) $(get smp abt:exits_removable) $(get smp abt:map_backs) $(get smp run_ticks)"
+fi
 # One text checksum over every stock and abt run, before and after.
 csums=$(awk '$2 ~ /^csum_(before|after)$/ && ($1 ~ /^stock\./ || $1 ~ /^abt\./) { print $3 }' "$tmp/facts" | sort -u | tr '\n' ' ')
 csum_runs=$(awk '$2 == "csum_verdict" && ($1 ~ /^stock\./ || $1 ~ /^abt\./) { n++ } END { print n + 0 }' "$tmp/facts")
@@ -147,6 +147,7 @@ awk -v rows="$tmp/rows" -v out="$out" -v note="$note" \
     -v em_s="$(emul stock)" -v em_p="$(emul pv)" -v em_a="$(emul abt)" \
     -v em_c="$(emul count)" \
     -v ts_all="$(tsum_all stock)" -v ts_emul="$(tsum_emul stock)" \
+    -v tig_s="$(get stock tsum:TIMEINGUEST)" -v tig_a="$(get abt tsum:TIMEINGUEST)" \
     -v rem_c="$rem_count" -v rem_a="$rem_abt" \
     -v trap_c="$(get count abt:exits_trap)" \
     -v cb_s="$(get stock csum_before)" -v ca_s="$(get stock csum_after)" \
@@ -198,11 +199,11 @@ BEGIN {
 	printf("| privileged-instruction emulation (EMUL_*) | %d | %d | %d |\n", em_s, em_p, em_a) >> md
 	printf("\nClassification run (`count`: abt counting exits per rule, never patching, same boot + workload): %d emulation exits, %d at sites of rules that translate (removable), %d at trap-only rules (rfi, tlbwe, tlbsx, mtspr of PID/DEC/TSR/IVORs, ...). In the abt run %d exits remained at removable rules, the threshold executions before each site was patched included.\n",
 	       em_c, rem_c, trap_c, rem_a) >> md
-	printf("\nabt run: %d sites patched (%d in place, %d cluster stubs, %d branch stubs, %d refused), TC peak %d bytes; %d guest loads from patched pages served original bytes, %d pages lost their patches to a burst of such loads (the text checksum), %d stores dropped patches; %d interrupts mapped back out of a stub.\n",
-	       sites, tr_i, tr_c, tr_b, tr_f, tcb, dsir, rb, dsiw, mb) >> md
+	printf("\nabt run: %d translations (%d in place, %d cluster stubs, %d branch stubs; %d refused), %d sites still patched at the end, TC peak %d bytes; %d guest loads from patched pages served original bytes, %d pages lost their patches to a burst of such loads (the text checksum: their sites counted afresh and were patched again), %d stores dropped patches; %d interrupts mapped back out of a stub.\n",
+	       tr_i + tr_c + tr_b, tr_i, tr_c, tr_b, tr_f, sites, tcb, dsir, rb, dsiw, mb) >> md
 	if (smp != "") {
 		split(smp, sm, " ")
-		printf("\nTwo-vCPU guest (`smp` run: the SMP build of the same kernel, `abt-vmm --smp 2`, abt on): %s CPUs brought up, workload %s, text checksum %s, %d sites patched, %d exits left at removable rules, %d interrupts mapped back out of a stub, %.0f ticks in all.\n",
+		printf("\nTwo-vCPU guest (`smp` run: the SMP build of the same kernel, `abt-vmm --smp 2`, abt on): %s CPUs brought up, workload %s, text checksum %s, %d sites patched at the end, %d exits left at removable rules, %d interrupts mapped back out of a stub, %.0f ticks in all.\n",
 		       sm[1], sm[2] == 1 ? "done" : "NOT done", sm[3], sm[4], sm[5], sm[6], sm[7]) >> md
 	}
 
@@ -215,6 +216,8 @@ BEGIN {
 	gone = rem_c > 0 ? 1 - rem_a / rem_c : 0
 	printf("\nBound on the whole-run speedup from the exit timing of the stock run: %.0f us in all, %.0f us in %d emulation exits (%.1f us each), %.1f%% of them removable: %.0f / (%.0f - %.0f) = %.2fx.\n",
 	       ts_all, ts_emul, em_s, avg, 100 * frac, ts_all, ts_all, saved, bound) >> md
+	printf("The bound assumes that only the emulation time goes away. Measured, the time the guest spends running between exits (TIMEINGUEST in the exit timing) falls too: %.0f us in the stock run, %.0f us with abt (nested, level 1 is QEMU, and fewer exits also leave the guest code itself faster). That is why the measured ratio can exceed the bound.\n",
+	       tig_s, tig_a) >> md
 
 	print "\n## Targets\n" >> md
 	print "| target | measured | |" >> md

@@ -28,7 +28,7 @@ E2E_TC_BASE   ?= 0xc1f00000
 E2E_TC_SIZE   ?= 0x100000
 E2E_PROFILE   ?= linux
 # Each guest runs this many times, interleaved; timed rows take the best.
-E2E_REPEAT    ?= 2
+E2E_REPEAT    ?= 3
 E2E_APPEND    := console=ttyS0,115200 abt_out=kmsg
 GUEST_LINUX_PV ?= $(GUEST_BUILD)/linux-pv
 
@@ -102,7 +102,7 @@ e2e: e2e-initramfs $(GUEST_DRIVE)
 # Report from the last console log (also usable alone, after an e2e run).
 e2e-report:
 	@sh $(E2E_DIR)/e2e-report.sh $(E2E_OUT)/console.log $(E2E_OUT) \
-	  "Produced by \`make e2e\` ($(E2E_WALL) s of wall time for the level-1 boot and the four guest runs) on $$(date -u +%Y-%m-%d). Level 1: \`$(VMM_QEMU_L1) -kernel $(KVM_HOST_VMLINUX) -initrd $(E2E_OUT)/l1-initramfs.cpio.gz\` (Linux 6.1 + kvm-glue/linux series, abt built in); guests run by kvm-glue/vmm/abt-vmm from \`$(E2E_OUT)/l1/e2e.runs\`. Raw log: \`$(E2E_OUT)/console.log\`; parse again with \`make e2e-report\`." \
+	  "Produced by \`make e2e\` ($(E2E_WALL) s of wall time for the level-1 boot and all guest runs) on $$(date -u +%Y-%m-%d). Level 1: \`$(VMM_QEMU_L1) -kernel $(KVM_HOST_VMLINUX) -initrd $(E2E_OUT)/l1-initramfs.cpio.gz\` (Linux 6.1 + kvm-glue/linux series, abt built in); guests run by kvm-glue/vmm/abt-vmm from \`$(E2E_OUT)/l1/e2e.runs\`. Raw log: \`$(E2E_OUT)/console.log\`; parse again with \`make e2e-report\`." \
 	  || rc=$$?; \
 	[ "$${rc:-0}" -le 1 ] || exit $$rc; \
 	mkdir -p $(E2E_DOCS); \

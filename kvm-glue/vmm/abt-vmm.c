@@ -1365,8 +1365,10 @@ static void *secondary_main(void *arg)
 		pthread_mutex_unlock(&v->lock);
 		if (c->run->exit_reason == KVM_EXIT_INTR)
 			continue;
-		err("cpu %d: unexpected exit reason %" PRIu32 " (%s)", c->id,
-		    c->run->exit_reason, exit_name(c->run->exit_reason));
+		err("cpu %d: unexpected exit reason %" PRIu32 " (%s), hardware "
+		    "reason 0x%" PRIx64, c->id, c->run->exit_reason,
+		    exit_name(c->run->exit_reason),
+		    (uint64_t)c->run->hw.hardware_exit_reason);
 		goto out;
 	}
 	return NULL;
