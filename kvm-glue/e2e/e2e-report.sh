@@ -251,7 +251,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
-set yrange [0:*]
+set yrange [0:1.3]
 set grid ytics
 set xtics rotate by -30 noenhanced
 set key top right
