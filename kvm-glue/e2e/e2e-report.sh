@@ -131,12 +131,12 @@ tsum_emul() { awk -v r="$1.1" '$1 == r && $2 ~ /^tsum:EMUL_/ { n += $3 } END { p
 
 smp_line=""
 if grep -q '^smp status' "$tmp/facts"; then
-	smp_line="$(get smp cpus) $(get smp workload_done) $(get smp csum_verdict) $(get smp abt:sites) $(get smp abt:exits_removable) $(get smp abt:map_backs) $(get smp run_ticks)"
+	smp_line="$(get smp cpus) $(get smp workload_done) $(get smp csum_verdict) $(get smp abt:sites) $(get smp abt:exits_removable) $(get smp abt:map_backs) $(get smp run_ticks) $(get smp abt:trace_writes)"
 fi
 # One text checksum over every stock and abt run, before and after.
 csums=$(awk '$2 ~ /^csum_(before|after)$/ && ($1 ~ /^stock\./ || $1 ~ /^abt\./) { print $3 }' "$tmp/facts" | sort -u | tr '\n' ' ')
 csum_runs=$(awk '$2 == "csum_verdict" && ($1 ~ /^stock\./ || $1 ~ /^abt\./) { n++ } END { print n + 0 }' "$tmp/facts")
-csum_bad=$(awk '$2 == "csum_verdict" && $3 != "match" { n++ } END { print n + 0 }' "$tmp/facts")
+csum_bad=$(awk '$2 == "csum_verdict" && $3 != "match" && ($1 ~ /^stock\./ || $1 ~ /^abt\./) { n++ } END { print n + 0 }' "$tmp/facts")
 rem_count=$(get count abt:exits_removable)
 rem_abt=$(get abt abt:exits_removable)
 [ -n "$rem_count" ] && [ -n "$rem_abt" ] ||
@@ -203,8 +203,8 @@ BEGIN {
 	       tr_i + tr_c + tr_b, tr_i, tr_c, tr_b, tr_f, sites, tcb, dsir, rb, dsiw, mb) >> md
 	if (smp != "") {
 		split(smp, sm, " ")
-		printf("\nTwo-vCPU guest (`smp` run: the SMP build of the same kernel, `abt-vmm --smp 2`, abt on): %s CPUs brought up, workload %s, text checksum %s, %d sites patched at the end, %d exits left at removable rules, %d interrupts mapped back out of a stub, %.0f ticks in all.\n",
-		       sm[1], sm[2] == 1 ? "done" : "NOT done", sm[3], sm[4], sm[5], sm[6], sm[7]) >> md
+		printf("\nTwo-vCPU guest (`smp` run: the SMP build of the same kernel, `abt-vmm --smp 2`, abt on): %s CPUs brought up, workload %s, text checksum %s, %d sites patched at the end, %d exits left at removable rules, %d interrupts mapped back out of a stub, %d guest stores into patched frames, %.0f ticks in all.\n",
+		       sm[1], sm[2] == 1 ? "done" : "NOT done", sm[3], sm[4], sm[5], sm[6], sm[8], sm[7]) >> md
 	}
 
 	# Bound: all removable emulation time gone, at the stock run average
