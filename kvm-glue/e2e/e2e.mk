@@ -20,16 +20,34 @@
 
 E2E_OUT       := build/e2e
 E2E_DIR       := kvm-glue/e2e
-E2E_TIMEOUT   ?= 600
+# Seconds of level-1 time one guest run may take (abt-vmm -t); under
+# -icount that is instruction time, and a run takes 1-8 s of it.
+E2E_TIMEOUT   ?= 120
 E2E_DOCS      ?= docs
 # Guest-physical 31 MiB, reserved by /memreserve/ in ppce500-guest.dts,
 # is EA 0xc1f00000 in Linux's linear map: within branch reach of its text.
 E2E_TC_BASE   ?= 0xc1f00000
 E2E_TC_SIZE   ?= 0x100000
 E2E_PROFILE   ?= linux
+# kvm.abt_threshold (0: the profile's) and kvm.abt_read_burst for abt runs.
+E2E_THRESHOLD ?= 0
+E2E_READ_BURST ?= 8
+# Extra abt runs for experiments, not in the report's rows: words
+# NAME:PARAM=VALUE,PARAM=VALUE (e.g. t4:abt_threshold=4), after the rest.
+E2E_EXTRA     ?=
+E2E_ABT       := abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) \
+		 abt_tc_size=$(E2E_TC_SIZE) abt_threshold=$(E2E_THRESHOLD) \
+		 abt_read_burst=$(E2E_READ_BURST)
 # Each guest runs this many times, interleaved; timed rows take the best.
 E2E_REPEAT    ?= 3
-E2E_APPEND    := console=ttyS0,115200 abt_out=kmsg
+# Level 1 runs with a fixed instruction-count clock: the guest timebase then
+# advances 2^shift ns per level-1 instruction and not with host wall time,
+# so a busy or shared host does not move the figures (sleep=off: idle time
+# jumps to the next timer). E2E_ICOUNT= runs on the wall clock instead.
+E2E_ICOUNT    ?= -icount shift=1,sleep=off
+# printk.devkmsg=on: init reports through /dev/kmsg, whose default rate
+# limit (10 lines in 5 s) would drop its last lines in a fast run.
+E2E_APPEND    := console=ttyS0,115200 abt_out=kmsg printk.devkmsg=on
 GUEST_LINUX_PV ?= $(GUEST_BUILD)/linux-pv
 
 .PHONY: e2e e2e-initramfs e2e-report
@@ -59,12 +77,15 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 	for i in $$(seq 1 $(E2E_REPEAT)); do printf '%s\n' \
 	  "stock.$$i /args.unmod abt_profile= abt_count_only=0" \
 	  "pv.$$i /args.pv abt_profile= abt_count_only=0" \
-	  "abt.$$i /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=0" \
+	  "abt.$$i /args.unmod $(E2E_ABT) abt_count_only=0" \
 	  >> $$d/e2e.runs; done; \
-	echo 'count /args.unmod abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=1' \
+	echo 'count /args.unmod $(E2E_ABT) abt_count_only=1' \
 	  >> $$d/e2e.runs; \
-	echo 'smp /args.smp abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) abt_tc_size=$(E2E_TC_SIZE) abt_count_only=0' \
+	echo 'smp /args.smp $(E2E_ABT) abt_count_only=0' \
 	  >> $$d/e2e.runs; \
+	for x in $(E2E_EXTRA); do \
+	  echo "$${x%%:*} /args.unmod $(E2E_ABT) abt_count_only=0 $$(echo "$${x#*:}" | tr , ' ')" \
+	    >> $$d/e2e.runs; done; \
 	printf '%s\n' 'dir /dev 0755 0 0' 'nod /dev/console 0600 0 0 c 5 1' \
 	  'dir /proc 0755 0 0' 'dir /sys 0755 0 0' 'dir /guest 0755 0 0' \
 	  'file /init $(VMM_OUT)/l1-init 0755 0 0' \
@@ -89,10 +110,10 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 e2e: e2e-initramfs $(GUEST_DRIVE)
 	$(call install_missing,gnuplot-nox)
 	@set -e; t0=$$(date +%s); \
-	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 2)) guest runs, 10-60 s each (console: $(E2E_OUT)/console.log)"; \
-	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 2) * $(E2E_TIMEOUT) + 300 )) \
+	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 2 + $(words $(E2E_EXTRA)))) guest runs, 10-60 s each (console: $(E2E_OUT)/console.log)"; \
+	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 2 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + 300 )) \
 	  -l $(E2E_OUT)/console.log 'expect:ABT-L1-DONE status=0' 'exit:60' \
-	  -- $(VMM_QEMU_L1) -kernel $(KVM_HOST_VMLINUX) \
+	  -- $(VMM_QEMU_L1) $(E2E_ICOUNT) -kernel $(KVM_HOST_VMLINUX) \
 	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz -append "console=ttyS0,115200" \
 	  > $(E2E_OUT)/drive.log 2>&1 || { tail -30 $(E2E_OUT)/console.log >&2; \
 	  echo "e2e: level-1 run failed (log: $(E2E_OUT)/console.log)" >&2; exit 1; }; \
@@ -102,7 +123,7 @@ e2e: e2e-initramfs $(GUEST_DRIVE)
 # Report from the last console log (also usable alone, after an e2e run).
 e2e-report:
 	@sh $(E2E_DIR)/e2e-report.sh $(E2E_OUT)/console.log $(E2E_OUT) \
-	  "Produced by \`make e2e\` ($(E2E_WALL) s of wall time for the level-1 boot and all guest runs) on $$(date -u +%Y-%m-%d). Level 1: \`$(VMM_QEMU_L1) -kernel $(KVM_HOST_VMLINUX) -initrd $(E2E_OUT)/l1-initramfs.cpio.gz\` (Linux 6.1 + kvm-glue/linux series, abt built in); guests run by kvm-glue/vmm/abt-vmm from \`$(E2E_OUT)/l1/e2e.runs\`. Raw log: \`$(E2E_OUT)/console.log\`; parse again with \`make e2e-report\`." \
+	  "Produced by \`make e2e\` ($(E2E_WALL) s of wall time for the level-1 boot and all guest runs) on $$(date -u +%Y-%m-%d). Level 1: \`$(VMM_QEMU_L1) $(E2E_ICOUNT) -kernel $(KVM_HOST_VMLINUX) -initrd $(E2E_OUT)/l1-initramfs.cpio.gz\` (Linux 6.1 + kvm-glue/linux series, abt built in); guests run by kvm-glue/vmm/abt-vmm from \`$(E2E_OUT)/l1/e2e.runs\`. Raw log: \`$(E2E_OUT)/console.log\`; parse again with \`make e2e-report\`.$(if $(E2E_ICOUNT), Level 1 runs on QEMU'"'"'s instruction counter (\`$(E2E_ICOUNT)\`): the guest timebase and KVM'"'"'s exit timing advance with level-1 instructions executed (2 ns each at shift=1) and not with host wall time, so the figures count work and do not drift with the host'"'"'s load; \`make e2e E2E_ICOUNT=\` measures wall time instead.)" \
 	  || rc=$$?; \
 	[ "$${rc:-0}" -le 1 ] || exit $$rc; \
 	mkdir -p $(E2E_DOCS); \

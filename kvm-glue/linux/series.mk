@@ -15,7 +15,7 @@
 #                               four patches; prints KVM-SMOKE: PASS
 #   make kvm-series-git         build/kvm-host/linux: git tree to edit the series
 #   make kvm-abt-sync KSRC=DIR  copy abt's runtime/ + gen/ into DIR's
-#                               arch/powerpc/kvm/abt/ (patch 0005 builds them)
+#                               arch/powerpc/kvm/abt/ (patch 0006 builds them)
 #   make kvm-host-clean
 #
 # Everything lives in build/kvm-host (not $(BUILD), which SAN=1 moves): the
@@ -30,7 +30,7 @@ KVM_SERIES_SH     := kvm-glue/linux/series.sh
 KVM_SERIES        := $(sort $(wildcard kvm-glue/linux/0*.patch))
 KVM_HOST_FRAG     := kvm-glue/linux/kvm-host.config
 KVM_HOST_VMLINUX  := $(KVM_HOST_BUILD)/vmlinux
-# Built into the host kernel by 0005 (series.sh copies them into the tree).
+# Built into the host kernel by 0006 (series.sh copies them into the tree).
 KVM_ABT_SRCS      = $(sort $(wildcard runtime/*.c runtime/*.h runtime/include/*.h \
 		     gen/*.c gen/*.h))
 KVM_HOST_DEB_PKGS := linux-source-6.1 gcc-powerpc-linux-gnu \

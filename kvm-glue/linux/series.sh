@@ -34,7 +34,7 @@ TARBALL=/usr/src/linux-source-6.1.tar.xz
 say() { echo "kvm-series: $*"; }
 
 # The KVM_E500V2_ABT sources: abt's runtime and generated code, flat in
-# arch/powerpc/kvm/abt/ (patch 0005 builds them from there). Copied, not
+# arch/powerpc/kvm/abt/ (patch 0006 builds them from there). Copied, not
 # carried in a patch, so the series never holds a stale copy of gen/.
 ABT_ROOT=$(cd "$HERE/../.." && pwd)
 abt_files() {

@@ -36,7 +36,7 @@ VMM_TIMEOUT   ?= 1800
 VMM_QEMU_L1   := qemu-system-ppc -M ppce500 -cpu e500v2 -m $(VMM_L1_MEM) \
 		 -nographic -net none -no-reboot
 # One abt-vmm argument per line (l1-init reads /abt-vmm.args).
-VMM_GUEST_APPEND ?= console=ttyS0,115200 abt_out=kmsg
+VMM_GUEST_APPEND ?= console=ttyS0,115200 abt_out=kmsg printk.devkmsg=on
 VMM_GUEST_ARGS   ?= -k /guest/vmlinux -i /guest/initramfs.cpio.gz \
 		    -d /guest/guest.dtb -t $(VMM_TIMEOUT)
 # Which guest kernel: linux (the unmodified reference guest, guest.dtb) or
