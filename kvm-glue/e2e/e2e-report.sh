@@ -243,7 +243,7 @@ BEGIN {
 	# cost per emulation exit (exit timing, level-1 microseconds).
 	bound = (ts_all - saved) > 0 ? ts_all / (ts_all - saved) : 0
 	gone = rem_c > 0 ? 1 - rem_a / rem_c : 0
-	printf("\nBound on the whole-run speedup from the exit timing of the stock run: %.0f us in all, %.0f us in %d emulation exits. Removable, per exit type (the count run's share of that type's exits at rules that translate, times the stock run's time in that type; `wait` is idle time and stays): %.0f us. Bound: %.0f / (%.0f - %.0f) = %.2fx.\n",
+	printf("\nBound on the whole-run speedup from the exit timing of the stock run: %.0f us in all, %.0f us in %d emulation exits. Removable, per exit type (the share of the exits of that type that the count run saw at rules that translate, times the time of the stock run in that type; `wait` is idle time and stays): %.0f us. Bound: %.0f / (%.0f - %.0f) = %.2fx.\n",
 	       ts_all, ts_emul, em_s, saved, ts_all, ts_all, saved, bound) >> md
 	printf("The bound assumes that only the emulation time goes away. Measured, the time the guest spends running between exits (TIMEINGUEST in the exit timing) falls too: %.0f us in the stock run, %.0f us with abt (nested, level 1 is QEMU, and fewer exits also leave the guest code itself faster). That is why the measured ratio can exceed the bound.\n",
 	       tig_s, tig_a) >> md
