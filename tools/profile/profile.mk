@@ -114,8 +114,8 @@ profile-uboot: guest-uboot $(PROFILE_TOOLS)
 # timer interrupt the guest would not have had: +22% instructions and
 # events, the init workload's fork phase 2.6e9 timebase ticks instead of
 # 3.6e7. With sleep=on a stop costs the guest the real time QEMU takes to
-# resume (~140 us): the run is within 1% of one without abt-trace (79.5 M
-# instructions, 877 k events, against 78.9 M and 871 k). QEMU's icount is
+# resume (~140 us): the run is within 2.5% of one without abt-trace
+# (79.5-80.9 M instructions, 877-890 k events, against 78.9 M and 871 k). QEMU's icount is
 # not deterministic for this guest anyway (two plugin-only sleep=off runs
 # part at ~48 M instructions), so nothing is lost: see
 # docs/profile-format.md, "Reproducibility".
