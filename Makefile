@@ -57,6 +57,7 @@ include tests/golden/golden.mk
 include guests/guests.mk
 include tools/trace/trace.mk
 include tools/abt-trace/abt-trace.mk
+include tools/profile/profile.mk
 include kvm-glue/vmm/vmm.mk
 include kvm-glue/linux/series.mk
 include kvm-glue/e2e/e2e.mk
@@ -85,6 +86,7 @@ check: all $(TESTS) $(BUILD)/abt-verify
 	  "check:listing-vs-capstone:$(RULESC) --listing --check $(RULES)" \
 	  "check:runtime-freestanding:$(MAKE) -s --no-print-directory $(BUILD)/runtime-freestanding.stamp SAN=$(SAN)" \
 	  "check:golden-verify:$(BUILD)/abt-verify --quiet $(GOLDEN)" \
+	  "check:profile-plugin-smoke:sh tests/profile-plugin-smoke.sh $(PLUGIN) $(BUILD)/abt-prof-dump" \
 	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)" \
 	  "check:kvm-series-checkpatch:$(MAKE) -s --no-print-directory kvm-series-checkpatch" \
 	  "check:kvm-series-build:$(MAKE) -s --no-print-directory kvm-series-build" \
