@@ -274,6 +274,8 @@ struct abt_rt {
 	u32 cost_dsi, cost_miss;	/* cost model weights */
 	u64 clock;			/* ticks: abt_exit, abt_dsi and
 					 * abt_tlb_miss calls (and abt_tick) */
+	u32 nmirrors;			/* mirrors in use */
+	u32 nmaps;			/* guest mappings recorded */
 	u32 nmirror_regions;
 	struct abt_mirror_region mregion[ABT_MAX_MIRROR_REGIONS];
 	struct abt_mirror mirrors[ABT_MAX_MIRRORS];
