@@ -273,11 +273,6 @@ static u64 mem_now(const struct abt_rt *rt)
 	return rt->clock + rt->stats.exits;
 }
 
-void abt_tick(struct abt_rt *rt, u32 n)
-{
-	rt->clock += n;
-}
-
 u32 abt_set_features(struct abt_rt *rt, u32 want)
 {
 	u32 f = want & ABT_FEAT_ALL;
@@ -995,31 +990,45 @@ void abt_guest_unmap(struct abt_rt *rt, u32 ea, u32 size)
 	}
 }
 
+/* End of a split map's window: merge if the misses cost more than the
+ * DSIs the split saves. */
+static void map_window_end(struct abt_rt *rt, struct abt_map *m)
+{
+	u32 win = rt->resize_window ? rt->resize_window : 1, nwin;
+	u64 elapsed = mem_now(rt) - m->win_start, cost, saved;
+
+	if (elapsed < win)
+		return;
+	/* windows that passed (32-bit division: no 64-bit one on ppc32) */
+	nwin = elapsed >> 32 ? 0xffffffffu / win : (u32)elapsed / win;
+	cost = (u64)m->misses * rt->cost_miss;
+	saved = (u64)m->saved_rate * rt->cost_dsi * nwin;
+	if (cost > saved)
+		map_merge(rt, m, true);
+	else
+		map_window(rt, m);
+}
+
 void abt_tlb_miss(struct abt_rt *rt, u32 ea, u32 n)
 {
 	struct abt_map *m = map_of(rt, ea);
-	u32 win = rt->resize_window ? rt->resize_window : 1;
-	u64 now, cost, saved;
 
 	rt->clock += n;
 	rt->stats.tlb_misses += n;
 	if (!m || !m->split)
 		return;
 	m->misses += n;
-	now = mem_now(rt);
-	if (now - m->win_start < win)
-		return;
-	if (now - m->win_start > 2ull * win) {
-		/* idle for a while: the window says little, start over */
-		map_window(rt, m);
-		return;
-	}
-	cost = (u64)m->misses * rt->cost_miss;
-	saved = (u64)m->saved_rate * rt->cost_dsi;
-	if (cost > saved)
-		map_merge(rt, m, true);
-	else
-		map_window(rt, m);
+	map_window_end(rt, m);
+}
+
+void abt_tick(struct abt_rt *rt, u32 n)
+{
+	u32 i;
+
+	rt->clock += n;
+	for (i = 0; i < ABT_MAX_MAPS && rt->nmaps; i++)
+		if (rt->maps[i].size && rt->maps[i].split)
+			map_window_end(rt, &rt->maps[i]);
 }
 
 /* ------------------------------------------------------------------------

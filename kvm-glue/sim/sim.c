@@ -450,6 +450,10 @@ void sim_set_exit(struct sim *s, u32 ea)
 {
 	s->exit_ea = ea;
 	s->exited = false;
+	/* Unicorn compiles the stop into the block translated with it: a
+	 * block cached from an earlier run would run past a new exit */
+	if (s->uc && ea != 0xffffffffu)
+		sim_flush_icache(s, ea, 4);
 }
 
 int sim_set_gpr(struct sim *s, int n, u32 v)
@@ -493,7 +497,8 @@ static bool in_tc(struct sim *s, u32 ea)
 	for (i = 0; i < s->cfg.ntc; i++)
 		if (ea - s->cfg.tc[i].base < s->cfg.tc[i].size)
 			return true;
-	return false;
+	/* stubs in a stolen range */
+	return s->rt && abt_in_tc(s->rt, ea);
 }
 
 /* ------------------------------------------------------------ statistics */
@@ -936,13 +941,13 @@ static void report_misses(struct sim *s)
 {
 	if (!s->rt)
 		return;
-	if (s->stats.insns > s->ticked) {
-		abt_tick(s->rt, (u32)(s->stats.insns - s->ticked));
-		s->ticked = s->stats.insns;
-	}
 	if (s->pending_misses) {
 		abt_tlb_miss(s->rt, s->miss_ea, s->pending_misses);
 		s->pending_misses = 0;
+	}
+	if (s->stats.insns > s->ticked) {
+		abt_tick(s->rt, (u32)(s->stats.insns - s->ticked));
+		s->ticked = s->stats.insns;
 	}
 }
 
