@@ -1013,7 +1013,8 @@ void abt_tlb_miss(struct abt_rt *rt, u32 ea, u32 n)
 {
 	struct abt_map *m = map_of(rt, ea);
 
-	rt->clock += n;
+	/* not a tick: many misses must not stretch the window they are
+	 * counted in */
 	rt->stats.tlb_misses += n;
 	if (!m || !m->split)
 		return;
