@@ -529,6 +529,8 @@ void abt_mirror_put(struct abt_rt *rt, u32 idx)
 	mirror_free(rt, m);
 }
 
+static bool range_traced(const struct abt_rt *rt, u32 ea, u32 len);
+
 /*
  * Data accesses that can be rewritten: non-update, non-string loads and
  * stores of 1, 2 or 4 bytes, D-form or X-form (incl. byte-reversed).
@@ -537,6 +539,7 @@ struct ls_insn {
 	u8 rt, ra, rb;		/* rb: X-form only */
 	u8 xform;
 	u8 size;
+	u8 store, brx, sext;	/* store; byte-reversed; lha(x) */
 	s16 d;
 };
 
@@ -549,6 +552,12 @@ static bool ls_decode(u32 w, struct ls_insn *l)
 	l->rb = (w >> 11) & 31;
 	l->d = (s16)(w & 0xffff);
 	l->xform = 0;
+	l->store = op == 36 || op == 38 || op == 44 ||
+		   (op == 31 && (xo == 151 || xo == 215 || xo == 407 ||
+				 xo == 662 || xo == 918));
+	l->brx = op == 31 && (xo == 534 || xo == 662 || xo == 790 ||
+			      xo == 918);
+	l->sext = op == 42 || (op == 31 && xo == 343);
 	switch (op) {
 	case 32: case 36:		/* lwz stw */
 		l->size = 4;
@@ -689,6 +698,60 @@ int abt_mirror_compose(struct abt_rt *rt, const struct abt_site *s,
 	st->nwords = MSTUB_WORDS;
 	st->nmembers = 1;
 	return MSTUB_WORDS;
+}
+
+/*
+ * The host runs the original access of a mirror site whose stub was
+ * rolled back, as the stub would have: a port that delivers an interrupt
+ * right after a rollback does this first, or a guest interrupted faster
+ * than the stub runs would never get past it (see "Recovery").
+ */
+int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32])
+{
+	const struct abt_site *s = abt_site_get(rt, pc);
+	const struct abt_mirror *m;
+	struct ls_insn l;
+	u32 ea, v = 0, i;
+	u8 b[4];
+	int rc;
+
+	if (!s || !s->mirror || !ls_decode(s->orig, &l))
+		return -ABT_ENOENT;
+	m = &rt->mirrors[s->mirror - 1];
+	ea = (l.ra ? gpr[l.ra] : 0) + (l.xform ? gpr[l.rb] : (u32)(s32)l.d);
+	if (l.store) {
+		for (i = 0; i < l.size; i++)
+			b[i] = gpr[l.rt] >> (8 * (l.brx ? i : l.size - 1 - i));
+		if (ea - m->ea <= m->size - l.size)
+			return rt->ops->write(rt->port, m->mirror_ea +
+					      (ea - m->ea), b, l.size) ?
+			       -ABT_EIO : 0;
+		if (range_traced(rt, ea, l.size)) {
+			rc = abt_trace_write(rt, ea, l.size);
+			if (rc < 0)
+				return rc;
+			rc = mirror_store(rt, ea, b, l.size);
+			if (rc)
+				return rc;
+		}
+		if (rt->ops->write(rt->port, ea, b, l.size))
+			return -ABT_EIO;
+		rt->ops->flush_icache(rt->port, ea, l.size);
+		return 0;
+	}
+	if (ea - m->ea <= m->size - l.size)
+		rc = rt->ops->read(rt->port, m->mirror_ea + (ea - m->ea), b,
+				   l.size) ? -ABT_EIO : 0;
+	else
+		rc = abt_read_orig(rt, ea, b, l.size);	/* the guest view */
+	if (rc)
+		return rc;
+	for (i = 0; i < l.size; i++)
+		v |= (u32)b[i] << (8 * (l.brx ? i : l.size - 1 - i));
+	if (l.sext)
+		v = (u32)(s32)(s16)v;
+	gpr[l.rt] = v;
+	return 0;
 }
 
 /* Any site word or stub in [ea, ea+len)? */

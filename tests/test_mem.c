@@ -373,6 +373,35 @@ static void test_mirror_irq_every_word(void **state)
 	sim_elf_free(&g.elf);
 }
 
+/* Interrupts every 13 instructions, fewer than a mirror stub has: a
+ * rolled-back access is performed by the host (abt_mirror_step) before
+ * delivery, so the guest gets through, and ends as without translation. */
+static void test_mirror_irq_every(void **state)
+{
+	struct run_cfg mir = { .translate = true, .features = ABT_FEAT_MIRROR };
+	struct guest g;
+	struct sim_state ref;
+	struct sim *s0, *s;
+
+	guest_open(&g, "mirror");
+	s0 = reference(&g, &ref);
+	s = guest_sim(&g, &mir);
+	sim_irq_every(s, 13, SIM_IVOR_EXTERNAL);
+	run(s);
+	print_rt("mirror: irq every 13", s);
+	print_message("  %llu interrupts, %llu recoveries, %llu host steps\n",
+		      (unsigned long long)s->stats.irqs,
+		      (unsigned long long)s->rt->stats.recoveries,
+		      (unsigned long long)s->stats.recover_steps);
+	same_state(&g, s, &ref, "mirror, interrupts every 13");
+	assert_int_equal(s->rt->stats.mirror_sites, 4);
+	assert_true(s->stats.recover_steps > 0);
+	assert_int_equal(s->stats.irq_srr0_in_tc, 0);
+	sim_destroy(s0);
+	sim_destroy(s);
+	sim_elf_free(&g.elf);
+}
+
 /* ------------------------------------------------ (d) split and merge */
 
 static void test_huge_split_merge(void **state)
@@ -489,6 +518,17 @@ static void steal_run(struct guest *g, u32 poke)
 		assert_null(abt_mirror_find(s2->rt, ro));
 		assert_null(abt_site_find(s2->rt, loop));
 	}
+	/* interrupts inside the stub in the stolen range: mapped out */
+	if (!poke) {
+		struct sim *s3 = guest_sim(g, &stl);
+
+		sim_irq_every(s3, 13, SIM_IVOR_EXTERNAL);
+		run(s3);
+		same_state(g, s3, &ref, "steal, interrupts every 13");
+		assert_true(s3->rt->stats.recoveries > 0);
+		assert_int_equal(s3->stats.irq_srr0_in_tc, 0);
+		sim_destroy(s3);
+	}
 	sim_destroy(s0);
 	sim_destroy(s1);
 	sim_destroy(s2);
@@ -512,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_smc_requalifies),
 		cmocka_unit_test(test_mirror),
 		cmocka_unit_test(test_mirror_irq_every_word),
+		cmocka_unit_test(test_mirror_irq_every),
 		cmocka_unit_test(test_huge_split_merge),
 		cmocka_unit_test(test_steal),
 	};

@@ -607,6 +607,12 @@ static bool recover_step(struct sim *s, u32 *pc)
 	u32 word;
 	u8 b[4];
 
+	/* a rewritten data access: the runtime performs it */
+	if (!abt_mirror_step(s->rt, *pc, s->cpu.gpr)) {
+		s->stats.recover_steps++;
+		*pc += 4;
+		return false;
+	}
 	if (abt_trace_read(s->rt, *pc, b, 4))
 		return false;
 	word = (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];

@@ -432,6 +432,15 @@ int abt_tc_steal(struct abt_rt *rt, u32 base, u32 size);
 /* Give every stolen range back (drops the stubs in them). */
 void abt_unsteal_all(struct abt_rt *rt);
 
+/*
+ * Forward progress after a rollback out of a mirror stub: if pc is the
+ * site of a rewritten access, perform that access now on the trap path
+ * (guest view, mirror and coherence rules as the stub and abt_dsi apply
+ * them; a load's target in gpr[] is set) and return 0: the port then
+ * resumes at pc + 4. -ABT_ENOENT if pc is no such site.
+ */
+int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32]);
+
 /* Mirror holding ea (data or stolen), or NULL. */
 const struct abt_mirror *abt_mirror_find(const struct abt_rt *rt, u32 ea);
 
