@@ -34,6 +34,20 @@ sim-demo: $(BUILD)/abt-sim $(SIM_GUESTS)
 	$(BUILD)/abt-sim --no-translate --quiet $(BUILD)/guest/loop.elf
 	$(BUILD)/abt-sim --quiet $(BUILD)/guest/loop.elf
 
+# The memory-feature guests, stock vs abt with and without the features.
+.PHONY: sim-mem-demo
+sim-mem-demo: $(BUILD)/abt-sim $(SIM_MEM_GUESTS)
+	$(BUILD)/abt-sim --quiet --compare $(BUILD)/guest/mirror.elf
+	$(BUILD)/abt-sim --quiet --compare --features mirror $(BUILD)/guest/mirror.elf
+	$(BUILD)/abt-sim --quiet --compare $(BUILD)/guest/huge.elf
+	$(BUILD)/abt-sim --quiet --compare --features resize $(BUILD)/guest/huge.elf
+	$(BUILD)/abt-sim --quiet --compare --tc 0x4000000:64K \
+		$(BUILD)/guest/steal.elf
+	$(BUILD)/abt-sim --quiet --compare --tc 0x4000000:64K --features steal \
+		--steal 0x21000:4K $(BUILD)/guest/steal.elf
+	$(BUILD)/abt-sim --quiet --compare --features all $(BUILD)/guest/smc.elf
+	$(BUILD)/abt-sim --quiet --compare --features all $(BUILD)/guest/selfsum.elf
+
 -include $(SIM_OBJS:.o=.d) $(BUILD)/$(SIM_DIR)/abt-sim.d
 
 # keep the guest objects (otherwise make deletes them as intermediates)
