@@ -524,7 +524,7 @@ void abt_mirror_put(struct abt_rt *rt, u32 idx)
 {
 	struct abt_mirror *m = &rt->mirrors[idx];
 
-	if (!m->ea || --m->nsites)
+	if (!m->ea || --m->nsites || m->kind != ABT_MIRROR_DATA)
 		return;
 	mirror_free(rt, m);
 }
@@ -644,6 +644,8 @@ int abt_mirror_compose(struct abt_rt *rt, const struct abt_site *s,
 	m = &rt->mirrors[s->mirror - 1];
 	if (!m->ea || !ls_decode(s->orig, &l) || l.size > m->size)
 		return -ABT_EINVAL;
+	if (m->size - l.size + 1 > 0xffff)
+		return -ABT_ERANGE;	/* cmplwi takes 16 bits */
 	if (abt_magic_disp(rt->prof, ABT_SLOT_SCRATCH1, &d1) ||
 	    abt_magic_disp(rt->prof, ABT_SLOT_SCRATCH2, &d2) ||
 	    abt_magic_disp(rt->prof, ABT_SLOT_SCRATCH3, &d3))
@@ -839,9 +841,12 @@ static int mirror_pc(struct abt_rt *rt, struct abt_hot *e)
 	if (abt_read32(rt, e->pc, &w) || !ls_decode(w, &l))
 		return -ABT_EINVAL;
 	m = mirror_over(rt, lo, hi - lo, 0);
-	if (m && (m->kind != ABT_MIRROR_DATA || lo < m->ea ||
-		  hi - m->ea > m->size))
+	if (m && (lo < m->ea || hi - m->ea > m->size))
 		return -ABT_EBUSY;	/* overlaps, not inside: give up */
+	/* A stolen range is read-only: its loads may use its mirror (the
+	 * guest's bytes), a store must trap and give the range back. */
+	if (m && m->kind == ABT_MIRROR_STOLEN && l.store)
+		return -ABT_EBUSY;
 	if (!m) {
 		/* Code is never mirrored: stores to it must trap (SMC). */
 		if (range_has_code(rt, lo, hi - lo))
@@ -1160,11 +1165,13 @@ int abt_tc_steal(struct abt_rt *rt, u32 base, u32 size)
 static void unsteal(struct abt_rt *rt, struct abt_mirror *m)
 {
 	const struct abt_site *s;
-	u32 i;
+	u32 i, idx = m - rt->mirrors + 1;
 
+	/* the loads rewritten to its mirror, and the stubs inside it */
 	for (i = 0; i < ABT_MAX_SITES; i++) {
 		s = &rt->sites[i];
-		if (s->pc && s->stub && s->stub - m->ea < m->size)
+		if (s->pc && (s->mirror == idx ||
+			      (s->stub && s->stub - m->ea < m->size)))
 			abt_untranslate(rt, s->pc);
 	}
 	if (abt_tc_remove_region(rt, m->ea))

@@ -518,6 +518,24 @@ static void steal_run(struct guest *g, u32 poke)
 		assert_null(abt_mirror_find(s2->rt, ro));
 		assert_null(abt_site_find(s2->rt, loop));
 	}
+	/* with mirroring too, the hot load of rodata is rewritten to the
+	 * steal mirror: its reads stop trapping */
+	if (!poke) {
+		struct run_cfg both = stl;
+		struct sim *s4;
+
+		both.features = ABT_FEAT_STEAL | ABT_FEAT_MIRROR;
+		s4 = guest_sim(g, &both);
+		run(s4);
+		print_rt("steal: STEAL+MIRROR", s4);
+		same_state(g, s4, &ref, "steal, stealing and mirroring");
+		assert_int_equal(s4->rt->stats.tc_stolen_bytes, 4096);
+		assert_int_equal(s4->rt->stats.mirror_sites, 1);
+		assert_int_equal(s4->rt->stats.mirrors, 0);	/* reused */
+		assert_true(s4->rt->stats.stolen_reads <=
+			    s4->rt->mirror_threshold);
+		sim_destroy(s4);
+	}
 	/* interrupts inside the stub in the stolen range: mapped out */
 	if (!poke) {
 		struct sim *s3 = guest_sim(g, &stl);
