@@ -914,7 +914,8 @@ static void hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
 {
 	struct abt_hot *e;
 
-	if (!(rt->features & ABT_FEAT_MIRROR) || !pc || abt_tc_range(rt, pc))
+	if (!(rt->features & ABT_FEAT_MIRROR) || !pc || len > 4 ||
+	    abt_tc_range(rt, pc))
 		return;
 	e = hot_find(rt, pc, true);
 	if (!e || e->flags)
@@ -1241,6 +1242,22 @@ static bool range_traced(const struct abt_rt *rt, u32 ea, u32 len)
 	return abt_page_traced(rt, ea) || abt_page_traced(rt, ea + len - 1);
 }
 
+/* Store bytes unknown: make the original authoritative again by dropping
+ * the data mirrors the store overlaps (with their rewritten accesses). */
+static void mirror_dissolve(struct abt_rt *rt, u32 ea, u32 len)
+{
+	struct abt_mirror *m;
+	u32 i, idx;
+
+	while ((m = mirror_over(rt, ea, len, ABT_MIRROR_DATA))) {
+		idx = m - rt->mirrors + 1;
+		for (i = 0; i < ABT_MAX_SITES && m->ea; i++)
+			if (rt->sites[i].pc && rt->sites[i].mirror == idx &&
+			    abt_untranslate(rt, rt->sites[i].pc))
+				return;	/* cannot undo: leave it */
+	}
+}
+
 int abt_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
 	    void *buf)
 {
@@ -1248,7 +1265,7 @@ int abt_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
 	struct abt_map *m;
 	int rc;
 
-	if (!len || len > 8 || !buf)
+	if (!len || len > ABT_PAGE_SIZE)
 		return -ABT_EINVAL;
 	rt->clock++;
 	if (!range_traced(rt, ea, len)) {
@@ -1267,19 +1284,27 @@ int abt_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
 		rt->stats.dsi_reads++;
 		if (st)
 			rt->stats.stolen_reads++;
-		rc = abt_trace_read(rt, ea, buf, len);
-		if (rc)
-			return rc;
+		if (buf) {
+			rc = abt_trace_read(rt, ea, buf, len);
+			if (rc)
+				return rc;
+		} else {
+			rt->stats.trace_reads++;	/* port reads the view */
+		}
 		hot_count(rt, pc, ea, len);
 		return ABT_DSI_READ;
 	}
 	rt->stats.dsi_writes++;
 	if (st)
 		unsteal(rt, st);
+	if (!buf && rt->nmirrors)
+		mirror_dissolve(rt, ea, len);
 	rc = abt_trace_write(rt, ea, len);
 	if (rc < 0)
 		return rc;
 	rt->stats.smc_drops += rc;
+	if (!buf)
+		return ABT_DSI_WRITE;
 	/* may make a mirror of this very range: store into it after */
 	hot_count(rt, pc, ea, len);
 	rc = mirror_store(rt, ea, buf, len);

@@ -1565,12 +1565,27 @@ static void test_mem_mirror(void **state)
 	put32(g, data + 4, W_MFMSR(4));
 	assert_int_equal(abt_translate(&g->rt, data + 4), -ABT_EBUSY);
 	w = m->mirror_ea;
-	/* the last rewritten access goes: the mirror is copied back */
-	assert_int_equal(abt_untranslate(&g->rt, ld), 0);
+	/* a store whose bytes the port does not have (dcbz): the mirror is
+	 * dissolved first, its access unpatched, the bytes copied back */
+	assert_int_equal(abt_dsi(&g->rt, site + 8, data & ~31u, 32, true,
+				 NULL), ABT_DSI_WRITE);
 	assert_null(abt_mirror_find(&g->rt, data));
+	assert_null(abt_site_find(&g->rt, ld));
 	assert_int_equal(get32(g, data), 0x55667788);
 	assert_int_equal(get32(g, ld), W_LWZ(5, 0, 6));
-	(void)w;
+	/* hot again: mirrored again, in the space freed */
+	for (i = 0; i < g->rt.mirror_threshold; i++)
+		abt_dsi(&g->rt, ld, data, 4, false, b);
+	m = abt_mirror_find(&g->rt, data);
+	assert_non_null(m);
+	assert_int_equal(m->mirror_ea, w);
+	assert_int_equal(g->rt.stats.mirrors, 2);
+	/* the last rewritten access goes: the mirror is copied back */
+	put32(g, m->mirror_ea, 0x01020304);
+	assert_int_equal(abt_untranslate(&g->rt, ld), 0);
+	assert_null(abt_mirror_find(&g->rt, data));
+	assert_int_equal(get32(g, data), 0x01020304);
+	assert_int_equal(get32(g, ld), W_LWZ(5, 0, 6));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, rig_setup, rig_teardown)

@@ -380,11 +380,14 @@ enum abt_dsi_action {
 };
 
 /*
- * A guest data access at pc of [ea, ea+len) (len 1..8, within two pages)
- * took a DSI because of the shadow permissions the runtime asked for. buf:
- * for a store the bytes stored (big-endian guest order), for a load
- * filled by the runtime. pc may be inside a stub (the unmirrored path of
- * a rewritten access). Counts the access (mirroring, resizing, stealing
+ * A guest data access at pc of [ea, ea+len) (len 1..4096) took a DSI
+ * because of the shadow permissions the runtime asked for. buf: for a
+ * store the bytes stored (big-endian guest order), for a load filled by
+ * the runtime. buf may be NULL (e.g. dcbz, stmw in a port that does not
+ * have the bytes): a load then gets nothing (the port shows the guest view
+ * itself, abt_trace_read), a store first dissolves the data mirrors it
+ * overlaps. pc may be inside a stub (the unmirrored path of a rewritten
+ * access). Counts the access (mirroring, resizing, stealing
  * detection) and may rewrite guest code, split a mapping or give a stolen
  * range back before returning. Returns an enum abt_dsi_action or a
  * negative error (then deliver nothing; the state is as before).
