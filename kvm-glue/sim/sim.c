@@ -788,11 +788,29 @@ static bool hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr,
 		     int size, int64_t value, void *arg)
 {
 	struct sim *s = arg;
+	u32 end = (u32)addr + (size > 0 ? (u32)size : 1);
 
+	/*
+	 * Unicorn carries on with a multi-word access (stmw, lmw) after a
+	 * refused word, calls this hook for every word, and may run the code
+	 * hook for the next instruction before it stops: keep the first
+	 * fault's PC and extend its range.
+	 */
+	if (s->faulted) {
+		if ((int)type == s->fault_type &&
+		    end - s->fault_ea > s->fault_size &&
+		    end - s->fault_ea <= SIM_PAGE) {
+			s->fault_size = end - s->fault_ea;
+			s->fault_multi = true;
+		}
+		return false;
+	}
 	s->faulted = true;
+	s->fault_multi = false;
+	s->fault_pc = s->cur_pc;
 	s->fault_type = type;
 	s->fault_ea = (u32)addr;
-	s->fault_size = size > 0 ? (u32)size : 1;
+	s->fault_size = end - (u32)addr;
 	s->fault_value = (u64)value;
 	return false;
 }
@@ -889,7 +907,7 @@ static int step_with(struct sim *s, u32 pc, u32 ea, u32 len, u32 add,
  */
 static int handle_fault(struct sim *s)
 {
-	u32 pc = s->cur_pc, ea = s->fault_ea, len = s->fault_size, i;
+	u32 pc = s->fault_pc, ea = s->fault_ea, len = s->fault_size, i;
 	bool write = s->fault_type == UC_MEM_WRITE_PROT;
 	u8 buf[8];
 	int act, ret;
@@ -900,8 +918,8 @@ static int handle_fault(struct sim *s)
 		buf[i] = s->fault_value >> (8 * (len - 1 - i));
 	/* wider than the hook's value (dcbz, stmw): bytes unknown; a load
 	 * is shown the guest view by step_with anyway */
-	act = abt_dsi(s->rt, pc, ea, len, write, len <= sizeof(buf) ? buf :
-		      NULL);
+	act = abt_dsi(s->rt, pc, ea, len, write,
+		      len <= sizeof(buf) && !s->fault_multi ? buf : NULL);
 	if (act < 0)
 		return sim_errf(s, "abt_dsi(0x%08x, %u) at PC 0x%08x failed: %d",
 				ea, len, pc, act);

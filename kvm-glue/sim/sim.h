@@ -181,6 +181,8 @@ struct sim {
 	int stepped;			/* instructions seen while stepping */
 	int fault_type;			/* uc_mem_type of the last fault */
 	u32 fault_ea, fault_size;
+	u32 fault_pc;			/* PC of the first faulting access */
+	bool fault_multi;		/* several words faulted (stmw, lmw) */
 	bool faulted;
 	u8 save[2][4096];		/* pages shown unpatched during a step */
 	bool saved[2];
