@@ -1255,6 +1255,8 @@ static void mirror_dissolve(struct abt_rt *rt, u32 ea, u32 len)
 			if (rt->sites[i].pc && rt->sites[i].mirror == idx &&
 			    abt_untranslate(rt, rt->sites[i].pc))
 				return;	/* cannot undo: leave it */
+		if (m->ea)
+			return;		/* not all its users found: never */
 	}
 }
 
