@@ -24,6 +24,29 @@
 #define ABT_MAX_MEMBERS		8	/* cluster members per stub */
 #define ABT_MAX_STUB_WORDS	96
 #define ABT_PAGE_SIZE		4096u
+#define ABT_MAX_MIRRORS		64	/* mirrored data ranges + stolen ranges */
+#define ABT_MAX_MIRROR_REGIONS	2
+#define ABT_MIRROR_MAX_GRANULES	16384	/* per region: 256 KiB */
+#define ABT_HOT_SLOTS		256	/* DSI counters, by accessing PC */
+#define ABT_MAX_MAPS		16	/* guest TLB1 (huge) mappings */
+#define ABT_MAX_STEAL_HINTS	8
+
+/*
+ * Memory features (struct abt_rt.features, set with abt_set_features()).
+ * 0 after abt_init(): traced pages only, exactly the behaviour without
+ * these mechanisms.
+ */
+#define ABT_FEAT_MIRROR		1u	/* adaptive data mirroring */
+#define ABT_FEAT_RESIZE		2u	/* adaptive page resizing */
+#define ABT_FEAT_STEAL		4u	/* TC placement by stealing */
+#define ABT_FEAT_ALL		7u
+
+/* Defaults of the tunables in struct abt_rt (abt_init sets them). */
+#define ABT_DEF_MIRROR_THRESHOLD	32	/* DSIs from one PC */
+#define ABT_DEF_SPLIT_MIN		16	/* false DSIs in a window */
+#define ABT_DEF_RESIZE_WINDOW		1024	/* clock ticks (see abt_rt) */
+#define ABT_DEF_COST_DSI		100	/* relative cost of a DSI exit */
+#define ABT_DEF_COST_MISS		4	/* ... of a shadow TLB miss */
 
 /* Page permissions for set_page_perm (shadow TLB of the port). */
 #define ABT_PERM_R	1u
@@ -44,8 +67,19 @@ struct abt_port_ops {
 	int (*write)(void *port, u32 ea, const void *buf, u32 len);
 	/* Make stores to [ea, ea+len) visible to instruction fetch, all vCPUs. */
 	void (*flush_icache)(void *port, u32 ea, u32 len);
-	/* Shadow-TLB permission of the 4 KiB guest page holding ea. */
+	/* Shadow-TLB permission of the 4 KiB guest page holding ea. A port
+	 * whose shadow maps that page as part of a larger mapping (a guest
+	 * TLB1 entry) applies the intersection of the permissions of all its
+	 * pages to the whole mapping until split_mapping() is called. */
 	int (*set_page_perm)(void *port, u32 ea, u32 perm);
+	/*
+	 * Optional (NULL: adaptive page resizing unavailable). Shadow the
+	 * guest mapping [ea, ea+size) (as given to abt_guest_map) with 4 KiB
+	 * pieces, each with its own set_page_perm permission (split), or
+	 * with one mapping again (merge). 0 or -1.
+	 */
+	int (*split_mapping)(void *port, u32 ea, u32 size);
+	int (*merge_mapping)(void *port, u32 ea, u32 size);
 };
 
 /* Exit profiler entry: one per guest PC that trapped. */
@@ -73,6 +107,9 @@ struct abt_site {
 	u16 rule;		/* rule of the first member */
 	u16 next_free;		/* free list link (index + 1) */
 	u32 exits;		/* exits taken from inside its stub */
+	u16 mirror;		/* mirror index + 1: a data access rewritten
+				 * to reach that mirror (shape BRANCH,
+				 * rule ABT_RULE_NONE); 0 otherwise */
 };
 
 /* Per-word recovery of a stub: what an interrupt at that word must undo. */
@@ -112,6 +149,60 @@ struct abt_page {
 	u32 nsites;		/* patched words and stubs on this page */
 };
 
+/*
+ * A mirror: guest bytes [ea, ea+size) kept at mirror_ea (in a mirror
+ * region). Kind DATA: hot data on a traced page; the mirror is
+ * authoritative, see docs/runtime.md. Kind STOLEN: a read-only guest range
+ * whose space is a TC region now; the mirror holds the guest's bytes.
+ */
+struct abt_mirror {
+	u32 ea;			/* 0: free */
+	u32 size;
+	u32 mirror_ea;
+	u16 nsites;		/* rewritten accesses using it (DATA) */
+	u8 kind;		/* ABT_MIRROR_* */
+	u8 pad;
+};
+#define ABT_MIRROR_DATA		1
+#define ABT_MIRROR_STOLEN	2
+
+struct abt_mirror_region {
+	u32 base;
+	u32 size;
+	u32 ngranules;
+	u8 map[ABT_MIRROR_MAX_GRANULES / 8];
+};
+
+/* DSI counter of one accessing PC (mirroring candidates). */
+struct abt_hot {
+	u32 pc;			/* 0: empty */
+	u32 lo, hi;		/* EAs seen: [lo, hi) */
+	u32 count;
+	u32 flags;		/* ABT_HOT_* */
+};
+#define ABT_HOT_DONE		1	/* rewritten */
+#define ABT_HOT_REFUSED		2	/* cannot be mirrored; do not retry */
+
+/* A guest TLB1 mapping (abt_guest_map) and its resizing state. */
+struct abt_map {
+	u32 ea;
+	u32 size;		/* 0: free */
+	u32 pa;
+	u32 traced;		/* traced 4 KiB pages inside */
+	u8 split;		/* shadowed with 4 KiB pieces */
+	u8 pad[3];
+	u32 false_dsis;		/* DSIs on untraced pages, this window */
+	u32 misses;		/* TLB misses while split, this window */
+	u32 saved_rate;		/* false DSIs per window measured at split */
+	u64 win_start;		/* rt->clock at the start of the window */
+};
+
+struct abt_steal_hint {
+	u32 base;
+	u32 size;		/* 0: free */
+	u32 accesses;		/* guest data accesses seen in it */
+};
+
 struct abt_stats {
 	u64 exits;			/* abt_exit calls */
 	u64 exits_rule[ABT_RULE_COUNT];
@@ -126,6 +217,23 @@ struct abt_stats {
 	u64 trace_writes;		/* guest writes to traced pages */
 	u64 recoveries;			/* PCs mapped back out of a stub */
 	u64 prof_evictions;
+	/* memory features (abt_dsi, abt_guest_map, abt_tlb_miss) */
+	u64 dsi_reads;			/* DSIs on traced pages: loads */
+	u64 dsi_writes;			/* ... stores */
+	u64 dsi_false;			/* DSIs on untraced pages that share a
+					 * restricted (unsplit) mapping */
+	u64 smc_drops;			/* patches dropped by guest writes */
+	u64 mirrors;			/* data mirrors made */
+	u64 mirror_sites;		/* data accesses rewritten to a mirror */
+	u64 mirror_writes;		/* trapped writes copied into a mirror */
+	u64 mirror_refused;		/* hot PCs that could not be mirrored */
+	u64 splits;
+	u64 merges;			/* all merges ... */
+	u64 merges_cost;		/* ... of which: the split cost more */
+	u64 tlb_misses;			/* reported in split mappings */
+	u64 tc_stolen_bytes;		/* TC space taken from stolen ranges */
+	u64 stolen_reads;		/* guest reads served from a steal mirror */
+	u64 unsteals;			/* stolen ranges given back (a write) */
 };
 
 /*
@@ -157,6 +265,23 @@ struct abt_rt {
 	struct abt_tc_region tc[ABT_MAX_TC_REGIONS];
 	struct abt_stats stats;
 	struct abt_scratch scratch;
+
+	/* Memory features. Tunables may be changed after abt_init. */
+	u32 features;			/* ABT_FEAT_*, see abt_set_features */
+	u32 mirror_threshold;		/* DSIs from one PC before mirroring */
+	u32 split_min;			/* false DSIs in a window to split */
+	u32 resize_window;		/* window of the cost model, in ticks */
+	u32 cost_dsi, cost_miss;	/* cost model weights */
+	u64 clock;			/* ticks: abt_dsi calls and abt_tick;
+					 * the cost model adds stats.exits */
+	u32 nmirrors;			/* mirrors in use */
+	u32 nmaps;			/* guest mappings recorded */
+	u32 nmirror_regions;
+	struct abt_mirror_region mregion[ABT_MAX_MIRROR_REGIONS];
+	struct abt_mirror mirrors[ABT_MAX_MIRRORS];
+	struct abt_hot hot[ABT_HOT_SLOTS];
+	struct abt_map maps[ABT_MAX_MAPS];
+	struct abt_steal_hint hints[ABT_MAX_STEAL_HINTS];
 };
 
 /* Result of abt_exit. */
@@ -224,6 +349,103 @@ int abt_stub_words(const enum abt_rule *rules, int n);
 int abt_stub_compose(const struct abt_profile *prof, u32 site_pc,
 		     const enum abt_rule *rules, const struct abt_fields *f,
 		     const u32 *orig, int n, struct abt_stub *st);
+
+/* ---------------------------------------------------------------------
+ * Memory features: data mirroring, page resizing, TC stealing, and the
+ * DSI entry point. See docs/runtime.md "Memory features".
+ */
+
+/*
+ * Enable features (ABT_FEAT_*); returns the set now enabled, which leaves
+ * out what the port cannot do: RESIZE needs split_mapping/merge_mapping,
+ * MIRROR and STEAL need a mirror region. Clearing MIRROR or STEAL later
+ * does not undo mirrors or steals already made (abt_untranslate_all and
+ * abt_unsteal_all do).
+ */
+u32 abt_set_features(struct abt_rt *rt, u32 want);
+/* Add a mirror region: guest EA range, normal (RW) permissions, that the
+ * guest itself never uses, like a TC region. */
+int abt_mirror_add_region(struct abt_rt *rt, u32 base, u32 size);
+
+/* What the port must do after abt_dsi(). */
+enum abt_dsi_action {
+	ABT_DSI_FAULT,		/* not the runtime's: a real guest DSI */
+	ABT_DSI_READ,		/* complete the load with the len bytes the
+				 * runtime put in buf (what the guest sees) */
+	ABT_DSI_WRITE,		/* perform the store of buf to [ea, ea+len) in
+				 * guest memory and flush the icache for it;
+				 * patches it hit are gone, mirrors updated */
+	ABT_DSI_ACCESS,		/* untraced page in a restricted mapping:
+				 * perform the access as is */
+};
+
+/*
+ * A guest data access at pc of [ea, ea+len) (len 1..4096) took a DSI
+ * because of the shadow permissions the runtime asked for. buf: for a
+ * store the bytes stored (big-endian guest order), for a load filled by
+ * the runtime. buf may be NULL (e.g. dcbz, stmw in a port that does not
+ * have the bytes): a load then gets nothing (the port shows the guest view
+ * itself, abt_trace_read), a store first dissolves the data mirrors it
+ * overlaps. pc may be inside a stub (the unmirrored path of a rewritten
+ * access). Counts the access (mirroring, resizing, stealing
+ * detection) and may rewrite guest code, split a mapping or give a stolen
+ * range back before returning. Returns an enum abt_dsi_action or a
+ * negative error (then deliver nothing; the state is as before).
+ */
+int abt_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
+	    void *buf);
+
+/* How an access would fare now (for replay tools; counts nothing). */
+enum abt_access_class {
+	ABT_ACC_FREE,		/* no DSI */
+	ABT_ACC_TRACED,		/* DSI: traced page (or stolen range) */
+	ABT_ACC_FALSE,		/* DSI: untraced page of an unsplit mapping
+				 * that holds traced pages */
+	ABT_ACC_MIRRORED,	/* pc is rewritten and ea is in its mirror:
+				 * runs in the stub, no DSI */
+};
+enum abt_access_class abt_access_class(const struct abt_rt *rt, u32 pc,
+				       u32 ea, u32 len);
+
+/*
+ * Guest TLB1 mappings (the port calls these from its tlbwe / tlbivax
+ * emulation). A mapping replaces any recorded mapping it overlaps. On
+ * unmap the port drops its own shadow of the mapping; the runtime forgets
+ * the split state. Mappings of 4 KiB or less are ignored. 0 or -ABT_EFULL.
+ */
+int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa);
+void abt_guest_unmap(struct abt_rt *rt, u32 ea, u32 size);
+/* n shadow TLB misses at ea in a split mapping (cost model). */
+void abt_tlb_miss(struct abt_rt *rt, u32 ea, u32 n);
+/* Advance the cost model clock by n ticks (a port with a time source). */
+void abt_tick(struct abt_rt *rt, u32 n);
+
+/*
+ * TC placement by stealing. A hint names a guest range believed read-only
+ * (e.g. .rodata); with ABT_FEAT_STEAL, when a stub finds no TC space in
+ * branch reach, the runtime steals the nearest hint in reach in which it
+ * has seen no guest data access. abt_tc_steal() steals now: the range's
+ * bytes move to a mirror, the range becomes a TC region, its pages are
+ * traced so guest loads are served from the mirror; a guest store to it
+ * gives it back (its stubs are dropped, the bytes restored, then the store
+ * goes through). base and size: 16-byte aligned.
+ */
+int abt_steal_hint(struct abt_rt *rt, u32 base, u32 size);
+int abt_tc_steal(struct abt_rt *rt, u32 base, u32 size);
+/* Give every stolen range back (drops the stubs in them). */
+void abt_unsteal_all(struct abt_rt *rt);
+
+/*
+ * Forward progress after a rollback out of a mirror stub: if pc is the
+ * site of a rewritten access, perform that access now on the trap path
+ * (guest view, mirror and coherence rules as the stub and abt_dsi apply
+ * them; a load's target in gpr[] is set) and return 0: the port then
+ * resumes at pc + 4. -ABT_ENOENT if pc is no such site.
+ */
+int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32]);
+
+/* Mirror holding ea (data or stolen), or NULL. */
+const struct abt_mirror *abt_mirror_find(const struct abt_rt *rt, u32 ea);
 
 /* Lookups for tools and tests. */
 const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc);
