@@ -35,14 +35,15 @@ static void usage(FILE *f)
 "  -r, --rules-profile N   rules profile (rules/*.rule; default: uboot if the\n"
 "                          profile's guest name contains \"boot\", else linux)\n"
 "  -t, --threshold N       override the rules profile's threshold\n"
-"      --tc BASE:SIZE      TC region (default 128 KiB below the lowest page)\n"
+"      --tc BASE:SIZE      TC region (default: 128 KiB below each group of\n"
+"                          pages holding sites, up to 4)\n"
 "      --mirror BASE:SIZE  mirror region (default 256 KiB below the TC)\n"
 "      --exit-us X         silicon cost of an exit (default 1.0)\n"
 "      --dsi-us X          silicon cost of a DSI exit (default 1.5)\n"
-"      --miss-us X         silicon cost of a shadow TLB miss (default 0.3)\n"
-"      --nested-exit-us X  nested KVM cost of an exit (default 1.7)\n"
+"      --miss-us X         silicon cost of a shadow TLB miss (default 1.0)\n"
+"      --nested-exit-us X  nested KVM cost of an exit (default 1.66)\n"
 "      --nested-dsi-us X   nested KVM cost of a DSI (default 4.5)\n"
-"      --nested-miss-us X  nested KVM cost of a TLB miss (default 1.7)\n"
+"      --nested-miss-us X  nested KVM cost of a TLB miss (default 4.2)\n"
 "      --insn-ns X         cost of one stub / PV instruction (default 1.0)\n"
 "  -b, --buckets N         timeline buckets over icount (default 200)\n"
 "      --top N             sites in the per-site data (default 20)\n"
@@ -50,6 +51,7 @@ static void usage(FILE *f)
 "  -o, --out DIR           write DIR/replay-NAME-{timeline,sites,rules}.dat\n"
 "                          and DIR/replay-NAME.gp (gnuplot: PNG + SVG)\n"
 "  -n, --name NAME         NAME for --out files (default: profile basename)\n"
+"      --max-events N      stop after N events\n"
 "  -q, --quiet             no table\n"
 "  -h, --help\n");
 }
@@ -157,9 +159,11 @@ static void print_table(const struct replay *r, const char *path)
 	       PRIu64 " store, %" PRIu64 " TLB1), icount %" PRIu64 ", %u pages, %u sites\n",
 	       r->nevents, r->info.nexec, r->info.nload, r->info.nstore,
 	       r->info.ntlb1, r->icount_end, r->info.npages, r->nsites);
-	printf("   rules profile %s: threshold %u, magic 0x%08x; TC 0x%08x+0x%x, mirror 0x%08x+0x%x%s\n",
-	       r->prof.name, r->prof.threshold, r->prof.magic_ea, r->tc_base,
-	       r->tc_size, r->mirror_base, r->mirror_size,
+	printf("   rules profile %s: threshold %u, magic 0x%08x; TC",
+	       r->prof.name, r->prof.threshold, r->prof.magic_ea);
+	for (k = 0; k < (int)r->ntc; k++)
+		printf(" 0x%08x+0x%x", r->tc[k].base, r->tc[k].size);
+	printf(", mirror 0x%08x+0x%x%s\n", r->mirror_base, r->mirror_size,
 	       r->have_memfeat ? "" :
 	       "\n   NOTE: libabt without memory features: abt+mirror/resize/full run as abt");
 	printf("\n%-11s %12s %8s %7s %10s %10s %9s %7s %13s %9s %12s %12s\n",
@@ -211,9 +215,9 @@ static void print_table(const struct replay *r, const char *path)
 			       pd < 1.0 ? "met" : "missed");
 		}
 	}
-	printf("replay: %" PRIu64 " events x %d policies in %.3f s: %.1f M events/s\n",
-	       r->nevents, r->npol, r->seconds,
-	       r->seconds > 0 ? r->nevents / r->seconds / 1e6 : 0.0);
+	printf("replay: %" PRIu64 " events x %d policies, %.3f s CPU (%.3f s wall): %.1f M events/s\n",
+	       r->nevents, r->npol, r->cpu_seconds, r->seconds,
+	       r->cpu_seconds > 0 ? r->nevents / r->cpu_seconds / 1e6 : 0.0);
 }
 
 static int write_csv(const struct replay *r, const char *file,
@@ -385,7 +389,8 @@ int main(int argc, char **argv)
 		{ "buckets", 1, 0, 'b' }, { "top", 1, 0, 10 },
 		{ "csv", 1, 0, 11 }, { "out", 1, 0, 'o' },
 		{ "name", 1, 0, 'n' }, { "quiet", 0, 0, 'q' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "help", 0, 0, 'h' }, { "max-events", 1, 0, 12 },
+		{ 0, 0, 0, 0 },
 	};
 	struct replay cfg;
 	const char *csv = NULL, *out = NULL, *name = NULL;
@@ -440,6 +445,14 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 11: csv = optarg; break;
+		case 12: {
+			u32 v;
+
+			if (parse_u32(optarg, &v) || !v)
+				goto bad;
+			cfg.max_events = v;
+			break;
+		}
 		case 'o': out = optarg; break;
 		case 'n': name = optarg; break;
 		case 'q': quiet = true; break;

@@ -222,12 +222,13 @@ static const u32 pol_feat[RP_NPOL] = {
 
 void replay_default_costs(struct replay_costs *c)
 {
+	/* docs/replay.md "Cost model" */
 	c->exit_us = 1.0;
 	c->dsi_us = 1.5;
-	c->miss_us = 0.3;
-	c->nested_exit_us = 1.7;
+	c->miss_us = 1.0;
+	c->nested_exit_us = 1.66;
 	c->nested_dsi_us = 4.5;
-	c->nested_miss_us = 1.7;
+	c->nested_miss_us = 4.2;
 	c->insn_ns = 1.0;
 }
 
@@ -240,9 +241,16 @@ static void errf(struct replay *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+static u32 site_hash(u32 pc)
+{
+	u32 h = (pc >> 2) * 0x9e3779b1u;
+
+	return h ^ (h >> 15);
+}
+
 static struct rp_site *site_get(struct replay *r, u32 pc, u32 word)
 {
-	u32 h = (pc >> 2) * 0x9e3779b1u, i;
+	u32 h = site_hash(pc), i;
 	struct rp_site *s;
 
 	for (i = h & r->site_mask;; i = (i + 1) & r->site_mask) {
@@ -256,6 +264,7 @@ static struct rp_site *site_get(struct replay *r, u32 pc, u32 word)
 				s->word = word;
 				s->rule = abt_decode(word, &(struct abt_fields){0});
 				s->pv = (u8)replay_pv_cost(word);
+				memset(s->mem_ok, 0, sizeof(s->mem_ok));
 			}
 			return s;
 		}
@@ -267,7 +276,7 @@ static struct rp_site *site_get(struct replay *r, u32 pc, u32 word)
 		if (!ni)
 			return NULL;
 		for (j = 0; j < r->nsites; j++) {
-			u32 hh = (r->sites[j].pc >> 2) * 0x9e3779b1u, q;
+			u32 hh = site_hash(r->sites[j].pc), q;
 
 			for (q = hh & nmask; ni[q]; q = (q + 1) & nmask)
 				;
@@ -413,7 +422,7 @@ static void exec_event(struct replay *r, struct rp_pol *p,
 		       struct rp_site *s, const struct abtp_event *ev, u32 b)
 {
 	const struct abt_site *as;
-	u32 cur;
+	u32 cur, gen;
 
 	if (p->kind == RP_STOCK || (p->kind == RP_PV && !s->pv)) {
 		p->exits++;
@@ -437,27 +446,31 @@ static void exec_event(struct replay *r, struct rp_pol *p,
 		return;
 	}
 	p->cov_end = 0;
-	as = abt_site_find(p->rt, ev->pc);
-	if (as) {
+	gen = (u32)(p->rt->stats.translations[1] + p->rt->stats.translations[2] +
+		    p->rt->stats.translations[3] + p->rt->stats.untranslations) + 1;
+	if (s->cgen[p->idx] != gen) {
+		as = abt_site_find(p->rt, ev->pc);
+		s->cgen[p->idx] = gen;
+		s->cwords[p->idx] = !as ? 0 : as->stub ? as->stub_words + 1 : 1;
+		s->cmembers[p->idx] = as ? as->nmembers : 0;
+	}
+	if (s->cwords[p->idx]) {
 		p->free_execs++;
-		if (as->stub) {
-			p->insns += as->stub_words + 1;
-			if (as->nmembers > 1) {
-				p->cov_next = ev->pc + 4;
-				p->cov_end = ev->pc + 4 * as->nmembers;
-			}
-		} else {
-			p->insns += 1;
+		p->insns += s->cwords[p->idx];
+		if (s->cmembers[p->idx] > 1) {
+			p->cov_next = ev->pc + 4;
+			p->cov_end = ev->pc + 4 * s->cmembers[p->idx];
 		}
 		return;
 	}
 	/* Keep guest memory what the guest executes (pages may lack the word
 	 * or hold an older one). */
-	if (port_read(p, ev->pc, &cur, 4) == 0 &&
-	    cur != __builtin_bswap32(ev->word)) {
+	if (!s->mem_ok[p->idx]) {
 		u32 be = __builtin_bswap32(ev->word);
 
-		port_write(p, ev->pc, &be, 4);
+		if (port_read(p, ev->pc, &cur, 4) || cur != be)
+			port_write(p, ev->pc, &be, 4);
+		s->mem_ok[p->idx] = 1;
 	}
 	p->exits++;
 	p->exits_rule[s->rule]++;
@@ -563,11 +576,13 @@ static int pol_init(struct replay *r, struct rp_pol *p, int kind,
 		errf(r, "abt_init: %d", rc);
 		return -1;
 	}
-	rc = abt_tc_add_region(p->rt, r->tc_base, r->tc_size);
-	if (rc < 0) {
-		errf(r, "abt_tc_add_region(0x%08x, 0x%x): %d", r->tc_base,
-		     r->tc_size, rc);
-		return -1;
+	for (i = 0; i < r->ntc; i++) {
+		rc = abt_tc_add_region(p->rt, r->tc[i].base, r->tc[i].size);
+		if (rc < 0) {
+			errf(r, "abt_tc_add_region(0x%08x, 0x%x): %d",
+			     r->tc[i].base, r->tc[i].size, rc);
+			return -1;
+		}
 	}
 	p->feat = pol_feat[kind];
 	if (r->have_memfeat) {
@@ -588,9 +603,9 @@ int replay_run(struct replay *r, const char *path)
 	const struct abtp_info *info;
 	const struct abtp_page *pages;
 	const struct abt_profile *prof;
-	struct timespec t0, t1;
+	struct timespec t0, t1, c0, c1;
 	u64 iend;
-	u32 i, lo = 0xffffffffu, hi = 0;
+	u32 i;
 	int q;
 
 	r->have_memfeat = replay_have_memfeat;
@@ -610,22 +625,47 @@ int replay_run(struct replay *r, const char *path)
 	r->prof = *prof;
 	if (r->threshold)
 		r->prof.threshold = r->threshold;
-	for (i = 0; i < info->npages; i++) {
-		if (pages[i].ea < lo)
-			lo = pages[i].ea;
-		if (pages[i].ea > hi)
-			hi = pages[i].ea;
-	}
-	if (!r->tc_size) {
-		/* Default TC: 128 KiB just below the lowest page holding
-		 * privileged sites (in branch reach of the kernel text). */
-		u32 base = info->npages ? (lo & ~0xffffu) - 0x20000u : 0x100000u;
+	if (r->tc_size) {
+		r->tc[0].base = r->tc_base;
+		r->tc[0].size = r->tc_size;
+		r->ntc = 1;
+	} else {
+		/*
+		 * Default: one 128 KiB TC region per group of pages holding
+		 * sites (pages sorted by EA, a gap over 16 MiB starts a new
+		 * group), just below the group, so in branch reach of it.
+		 */
+		u32 glo = 0, ghi = 0;
 
-		r->tc_base = base;
-		r->tc_size = 0x20000;
+		r->ntc = 0;
+		for (i = 0; i <= info->npages; i++) {
+			if (i < info->npages && i && pages[i].ea - ghi <= 0x1000000u) {
+				ghi = pages[i].ea;
+				continue;
+			}
+			if (i && r->ntc < ABT_MAX_TC_REGIONS) {
+				u32 b = (glo & ~0xffffu) >= 0x20000u ?
+					(glo & ~0xffffu) - 0x20000u :
+					((ghi + 0x10000u) & ~0xffffu);
+
+				r->tc[r->ntc].base = b;
+				r->tc[r->ntc].size = 0x20000;
+				r->ntc++;
+			}
+			if (i < info->npages)
+				glo = ghi = pages[i].ea;
+		}
+		if (!r->ntc) {
+			r->tc[0].base = 0x100000;
+			r->tc[0].size = 0x20000;
+			r->ntc = 1;
+		}
+		r->tc_base = r->tc[0].base;
+		r->tc_size = r->tc[0].size;
 	}
 	if (!r->mirror_size) {
-		r->mirror_base = r->tc_base - 0x40000u;
+		r->mirror_base = r->tc_base >= 0x40000u ? r->tc_base - 0x40000u :
+				 r->tc_base + r->tc_size;
 		r->mirror_size = 0x40000;
 	}
 	iend = info->icount_end ? info->icount_end : 1;
@@ -653,10 +693,13 @@ int replay_run(struct replay *r, const char *path)
 		r->npol++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	for (;;) {
 		int rc = abtp_next(r->rd, &ev);
 		u32 b;
 
+		if (r->max_events && r->nevents >= r->max_events)
+			rc = 0;
 		if (rc <= 0) {
 			if (rc < 0) {
 				errf(r, "%s: corrupt event stream after %" PRIu64
@@ -698,7 +741,10 @@ int replay_run(struct replay *r, const char *path)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	r->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->cpu_seconds = (c1.tv_sec - c0.tv_sec) +
+			 (c1.tv_nsec - c0.tv_nsec) / 1e9;
 	for (q = 0; q < r->npol; q++) {
 		struct rp_pol *p = &r->pol[q];
 		const struct replay_costs *c = &r->costs;

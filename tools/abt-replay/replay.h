@@ -38,6 +38,12 @@ struct rp_site {
 	u8 pv;				/* PV replacement cost, 0: not PV */
 	u64 execs;
 	u64 exits[RP_NPOL];		/* by policy slot (rp_pol.idx) */
+	/* abt policies: abt_site_find(pc) cached while the runtime's patch
+	 * generation (rp_pol.gen) is unchanged */
+	u32 cgen[RP_NPOL];		/* generation + 1 of the cache */
+	u16 cwords[RP_NPOL];		/* 0: not patched; else instructions */
+	u8 cmembers[RP_NPOL];
+	u8 mem_ok[RP_NPOL];		/* guest memory holds word at pc */
 };
 
 struct rp_map {
@@ -78,11 +84,12 @@ struct replay {
 	u32 policies;			/* bit per enum rp_policy */
 	const char *rule_profile;	/* NULL: from the profile's guest name */
 	u32 threshold;			/* 0: the rules profile's */
-	u32 tc_base, tc_size;		/* 0 size: default */
+	u32 tc_base, tc_size;		/* 0 size: default (see ntc) */
 	u32 mirror_base, mirror_size;
 	u32 nbuckets;
 	struct replay_costs costs;
 	bool have_memfeat;		/* runtime has the memory features */
+	u64 max_events;			/* 0: all; else stop after that many */
 
 	/* results */
 	char err[256];
@@ -91,7 +98,9 @@ struct replay {
 	struct abt_profile prof;
 	u64 icount_end;
 	u64 nevents, nexec, naccess, ntlb1, nunknown, nmaps, map_overflow;
-	double seconds;
+	double seconds, cpu_seconds;	/* of the event loop */
+	u32 ntc;			/* TC regions in use */
+	struct { u32 base, size; } tc[ABT_MAX_TC_REGIONS];
 	int npol;
 	struct rp_pol pol[RP_NPOL];
 	struct rp_site *sites;
