@@ -71,6 +71,9 @@ static inline bool abt_translatable(const struct abt_rt *rt, u32 r)
 int abt_read32(struct abt_rt *rt, u32 ea, u32 *w);
 int abt_write32(struct abt_rt *rt, u32 ea, u32 w);
 struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc);
+struct abt_site *abt_site_alloc(struct abt_rt *rt, u32 pc);
+void abt_site_release(struct abt_rt *rt, struct abt_site *s);
+int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save);
 
 /* profile.c */
 struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc);
@@ -81,11 +84,21 @@ int abt_tc_alloc(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
 		 u16 owner, u32 *ea);
 void abt_tc_free(struct abt_rt *rt, u32 ea, u32 nbytes);
 struct abt_site *abt_tc_owner(const struct abt_rt *rt, u32 ea);
+int abt_tc_remove_region(struct abt_rt *rt, u32 base);
 
 /* trace.c */
 int abt_trace_site(struct abt_rt *rt, const struct abt_site *s);
 void abt_untrace_site(struct abt_rt *rt, const struct abt_site *s);
 int abt_read_orig(struct abt_rt *rt, u32 ea, void *buf, u32 len);
+/* memory features (trace.c) */
+bool abt_mirror_hit(const struct abt_rt *rt, u32 ea, u32 len);
+void abt_mirror_put(struct abt_rt *rt, u32 idx);
+void abt_hot_forget(struct abt_rt *rt, u32 pc);
+int abt_mirror_compose(struct abt_rt *rt, const struct abt_site *s,
+		       struct abt_stub *st);
+/* abt_tc_alloc, and with ABT_FEAT_STEAL a steal when nothing reaches */
+int abt_tc_alloc_steal(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
+		       u16 owner, u32 *ea);
 
 /* stub.c */
 int abt_magic_disp(const struct abt_profile *prof, int slot, s32 *d);

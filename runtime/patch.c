@@ -89,7 +89,7 @@ static void site_unhash(struct abt_rt *rt, u32 i)
 	}
 }
 
-static struct abt_site *site_alloc(struct abt_rt *rt, u32 pc)
+struct abt_site *abt_site_alloc(struct abt_rt *rt, u32 pc)
 {
 	struct abt_site *s;
 	u16 idx = rt->site_free;
@@ -108,12 +108,13 @@ static struct abt_site *site_alloc(struct abt_rt *rt, u32 pc)
 	s->rule = 0;
 	s->next_free = 0;
 	s->exits = 0;
+	s->mirror = 0;
 	rt->site_hash[site_slot(rt, pc)] = idx;
 	rt->nsites++;
 	return s;
 }
 
-static void site_release(struct abt_rt *rt, struct abt_site *s)
+void abt_site_release(struct abt_rt *rt, struct abt_site *s)
 {
 	u16 idx = s - rt->sites + 1;
 
@@ -166,7 +167,7 @@ static int gather(struct abt_rt *rt, u32 pc, struct abt_scratch *x)
 		if ((a ^ pc) & ABT_PAGE_MASK)
 			break;
 		if (abt_site_get(rt, a) || abt_tc_range(rt, a) ||
-		    abt_read32(rt, a, &w))
+		    abt_mirror_hit(rt, a, 4) || abt_read32(rt, a, &w))
 			break;
 		x->rules[n] = abt_decode(w, &x->f[n]);
 		x->orig[n] = w;
@@ -178,7 +179,7 @@ static int gather(struct abt_rt *rt, u32 pc, struct abt_scratch *x)
 }
 
 /* Write the stub, keeping the bytes it covers for an undo. */
-static int stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
+int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
 {
 	u32 len = 4 * st->nwords, i;
 	u8 buf[4];
@@ -208,8 +209,8 @@ static int patch_stub(struct abt_rt *rt, struct abt_site *s)
 		return words;
 	if (words > ABT_MAX_STUB_WORDS)
 		return -ABT_ENOSPC;
-	rc = abt_tc_alloc(rt, s->pc, s->pc + 4 * (n - 1), 4 * words,
-			  s - rt->sites + 1, &st->ea);
+	rc = abt_tc_alloc_steal(rt, s->pc, s->pc + 4 * (n - 1), 4 * words,
+				s - rt->sites + 1, &st->ea);
 	if (rc)
 		return rc;
 	rc = abt_stub_compose(rt->prof, s->pc, x->rules, x->f, x->orig, n,
@@ -223,7 +224,7 @@ static int patch_stub(struct abt_rt *rt, struct abt_site *s)
 	rc = abt_trace_site(rt, s);
 	if (rc)
 		goto err_tc;
-	rc = stub_write(rt, st, x->save);
+	rc = abt_stub_write(rt, st, x->save);
 	if (rc)
 		goto err_trace;
 	rc = abt_write32(rt, s->pc, s->patched);
@@ -251,7 +252,7 @@ static int translate(struct abt_rt *rt, u32 pc)
 
 	if (!pc || (pc & 3) || abt_tc_range(rt, pc))
 		return -ABT_EINVAL;
-	if (abt_site_get(rt, pc))
+	if (abt_site_get(rt, pc) || abt_mirror_hit(rt, pc, 4))
 		return -ABT_EBUSY;
 	rc = abt_read32(rt, pc, &w);
 	if (rc)
@@ -260,7 +261,7 @@ static int translate(struct abt_rt *rt, u32 pc)
 	x->orig[0] = w;
 	if (!abt_translatable(rt, x->rules[0]))
 		return -ABT_EINVAL;
-	s = site_alloc(rt, pc);
+	s = abt_site_alloc(rt, pc);
 	if (!s)
 		return -ABT_EFULL;
 	s->orig = w;
@@ -271,7 +272,7 @@ static int translate(struct abt_rt *rt, u32 pc)
 	else
 		rc = patch_stub(rt, s);
 	if (rc) {
-		site_release(rt, s);
+		abt_site_release(rt, s);
 		return rc;
 	}
 	rt->stats.translations[s->shape]++;
@@ -318,13 +319,17 @@ int abt_untranslate(struct abt_rt *rt, u32 pc)
 	if (s->stub)
 		abt_tc_free(rt, s->stub, 4 * s->stub_words);
 	abt_untrace_site(rt, s);
+	if (s->mirror) {
+		abt_mirror_put(rt, s->mirror - 1);
+		abt_hot_forget(rt, pc);
+	}
 	e = abt_prof_lookup(rt, pc);
 	if (e) {
 		/* Count afresh: the code may have changed under the patch. */
 		e->flags = 0;
 		e->count = 0;
 	}
-	site_release(rt, s);
+	abt_site_release(rt, s);
 	rt->stats.untranslations++;
 	return 0;
 }

@@ -23,6 +23,12 @@ static int recompose(struct abt_rt *rt, const struct abt_site *s)
 	struct abt_scratch *x = &rt->scratch;
 	int k, rc;
 
+	if (s->mirror) {
+		rc = abt_mirror_compose(rt, s, &x->st);
+		if (rc < 0)
+			return rc;
+		return rc == s->stub_words ? 0 : -ABT_EINVAL;
+	}
 	for (k = 0; k < s->nmembers; k++) {
 		if (!k)
 			x->orig[0] = s->orig;
@@ -111,6 +117,11 @@ int abt_init(struct abt_rt *rt, const struct abt_profile *prof,
 	rt->ops = ops;
 	rt->port = port;
 	rt->epoch_left = prof->decay;
+	rt->mirror_threshold = ABT_DEF_MIRROR_THRESHOLD;
+	rt->split_min = ABT_DEF_SPLIT_MIN;
+	rt->resize_window = ABT_DEF_RESIZE_WINDOW;
+	rt->cost_dsi = ABT_DEF_COST_DSI;
+	rt->cost_miss = ABT_DEF_COST_MISS;
 	for (i = 0; i < ABT_MAX_SITES; i++)
 		rt->sites[i].next_free = i + 1 < ABT_MAX_SITES ? i + 2 : 0;
 	rt->site_free = 1;

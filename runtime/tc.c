@@ -237,3 +237,27 @@ struct abt_site *abt_tc_owner(const struct abt_rt *rt, u32 ea)
 	}
 	return NULL;
 }
+
+/* Remove the (empty) region starting at base; the caller freed its stubs. */
+int abt_tc_remove_region(struct abt_rt *rt, u32 base)
+{
+	u32 i;
+
+	for (i = 0; i < rt->ntc; i++)
+		if (rt->tc[i].base == base)
+			break;
+	if (i == rt->ntc)
+		return -ABT_ENOENT;
+	if (rt->tc[i].used)
+		return -ABT_EBUSY;
+	for (; i + 1 < rt->ntc; i++)
+		rt->tc[i] = rt->tc[i + 1];
+	rt->ntc--;
+	if (rt->ntc) {
+		tc_bounds(rt);
+	} else {
+		rt->tc_lo = 0;
+		rt->tc_span = 0;
+	}
+	return 0;
+}

@@ -1402,6 +1402,177 @@ static void test_semantics(void **state)
 	assert_true(g->rt.stats.exits_in_tc > 0);
 }
 
+
+/* ------------------------------------------------------------------ memory
+ * features, on the fake port: defaults, the resizing cost model, mirroring
+ * and its coherence rules. (End to end in Unicorn: tests/test_mem.c.)
+ */
+#define W_LWZ(rt, d, ra)	(0x80000000u | (u32)(rt) << 21 | \
+				 (u32)(ra) << 16 | ((d) & 0xffff))
+#define W_STW(rs, d, ra)	(0x90000000u | (u32)(rs) << 21 | \
+				 (u32)(ra) << 16 | ((d) & 0xffff))
+
+static int n_split, n_merge;
+
+static int f_split(void *port, u32 ea, u32 size)
+{
+	n_split++;
+	return 0;
+}
+
+static int f_merge(void *port, u32 ea, u32 size)
+{
+	n_merge++;
+	return 0;
+}
+
+static const struct abt_port_ops fops_resize = {
+	.read = f_read,
+	.write = f_write,
+	.flush_icache = f_flush,
+	.set_page_perm = f_perm,
+	.split_mapping = f_split,
+	.merge_mapping = f_merge,
+};
+
+static void test_mem_defaults(void **state)
+{
+	struct rig *g = *state;
+	u8 b[4] = { 1, 2, 3, 4 };
+
+	/* off after abt_init; nothing the port cannot do */
+	assert_int_equal(g->rt.features, 0);
+	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_ALL), 0);
+	assert_int_equal(abt_mirror_add_region(&g->rt, MID_BASE, MID_SIZE), 0);
+	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_ALL),
+			 ABT_FEAT_MIRROR | ABT_FEAT_STEAL);
+	/* a region may not overlap another one */
+	assert_int_equal(abt_mirror_add_region(&g->rt, MID_BASE, 16),
+			 -ABT_EBUSY);
+	/* not the runtime's DSI */
+	assert_int_equal(abt_dsi(&g->rt, CODE_BASE, CODE_BASE + 0x800, 4,
+				 false, b), ABT_DSI_FAULT);
+	assert_int_equal(abt_dsi(&g->rt, CODE_BASE, CODE_BASE, 0, false, b),
+			 -ABT_EINVAL);
+	assert_int_equal(abt_access_class(&g->rt, 0, CODE_BASE, 4),
+			 ABT_ACC_FREE);
+}
+
+static void test_mem_resize_cost(void **state)
+{
+	struct rig *g = *state;
+	u32 site = CODE_BASE + 0x100, data = CODE_BASE + 0x5000, i;
+	u8 b[4] = { 0 };
+
+	g->rt.ops = &fops_resize;
+	n_split = n_merge = 0;
+	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_RESIZE),
+			 ABT_FEAT_RESIZE);
+	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0), 0);
+	put32(g, site, W_MFMSR(3));
+	assert_int_equal(abt_translate(&g->rt, site), 0);
+	assert_true(abt_page_traced(&g->rt, site));
+	assert_int_equal(g->rt.maps[0].traced, 1);
+	/* untraced page of a restricted mapping: false DSIs, then a split */
+	assert_int_equal(abt_access_class(&g->rt, 0, data, 4), ABT_ACC_FALSE);
+	for (i = 0; i < g->rt.split_min; i++)
+		assert_int_equal(abt_dsi(&g->rt, 0, data, 4, false, b),
+				 ABT_DSI_ACCESS);
+	assert_int_equal(n_split, 1);
+	assert_int_equal(g->rt.stats.splits, 1);
+	assert_int_equal(abt_access_class(&g->rt, 0, data, 4), ABT_ACC_FREE);
+	assert_int_equal(abt_dsi(&g->rt, 0, data, 4, false, b),
+			 ABT_DSI_FAULT);
+	/* cheap misses: a window passes, the split stays */
+	abt_tlb_miss(&g->rt, data, 2);
+	abt_tick(&g->rt, g->rt.resize_window);
+	assert_int_equal(n_merge, 0);
+	/* the saved DSIs were split_min per a few ticks: the rate is high;
+	 * misses beyond rate * cost_dsi / cost_miss in a window merge it */
+	abt_tlb_miss(&g->rt, data, g->rt.maps[0].saved_rate *
+		     g->rt.cost_dsi / g->rt.cost_miss + 1);
+	abt_tick(&g->rt, g->rt.resize_window);
+	assert_int_equal(n_merge, 1);
+	assert_int_equal(g->rt.stats.merges_cost, 1);
+	assert_int_equal(abt_access_class(&g->rt, 0, data, 4), ABT_ACC_FALSE);
+	/* split again; the last patch going merges at once */
+	for (i = 0; i < g->rt.split_min; i++)
+		abt_dsi(&g->rt, 0, data, 4, false, b);
+	assert_int_equal(n_split, 2);
+	assert_int_equal(abt_untranslate(&g->rt, site), 0);
+	assert_int_equal(n_merge, 2);
+	assert_int_equal(g->rt.stats.merges, 2);
+	assert_int_equal(g->rt.maps[0].traced, 0);
+	/* no mapping: no false DSIs */
+	abt_guest_unmap(&g->rt, 0, 64u << 20);
+	assert_int_equal(g->rt.nmaps, 0);
+}
+
+static void test_mem_mirror(void **state)
+{
+	struct rig *g = *state;
+	u32 site = CODE_BASE + 0x100, ld = CODE_BASE + 0x200;
+	u32 data = CODE_BASE + 0x400, i, w;
+	const struct abt_site *s;
+	const struct abt_mirror *m;
+	u8 b[4], v[4] = { 0xca, 0xfe, 0xba, 0xbe };
+
+	assert_int_equal(abt_tc_add_region(&g->rt, TC_BASE, TC_SIZE), 0);
+	assert_int_equal(abt_mirror_add_region(&g->rt, MID_BASE, MID_SIZE), 0);
+	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_MIRROR),
+			 ABT_FEAT_MIRROR);
+	put32(g, site, W_MFMSR(3));
+	put32(g, ld, W_LWZ(5, 0x400, 0));	/* lwz r5,0x400(0)... */
+	put32(g, ld, W_LWZ(5, 0, 6));		/* lwz r5,0(r6) */
+	put32(g, data, 0x11223344);
+	assert_int_equal(abt_translate(&g->rt, site), 0);
+	/* DSIs from ld: served with the original bytes, counted */
+	for (i = 0; i + 1 < g->rt.mirror_threshold; i++) {
+		assert_int_equal(abt_dsi(&g->rt, ld, data, 4, false, b),
+				 ABT_DSI_READ);
+		assert_int_equal(abt_be32(b), 0x11223344);
+	}
+	assert_null(abt_mirror_find(&g->rt, data));
+	assert_int_equal(abt_dsi(&g->rt, ld, data, 4, false, b), ABT_DSI_READ);
+	/* hot: mirrored, ld rewritten to a branch to its stub */
+	m = abt_mirror_find(&g->rt, data);
+	assert_non_null(m);
+	assert_int_equal(m->kind, ABT_MIRROR_DATA);
+	assert_true(m->mirror_ea - MID_BASE < MID_SIZE);
+	s = abt_site_find(&g->rt, ld);
+	assert_non_null(s);
+	assert_int_not_equal(s->mirror, 0);
+	assert_int_equal(s->orig, W_LWZ(5, 0, 6));
+	assert_int_equal(get32(g, ld) >> 26, 18);	/* b */
+	assert_int_equal(abt_access_class(&g->rt, ld, data, 4),
+			 ABT_ACC_MIRRORED);
+	assert_int_equal(abt_access_class(&g->rt, site, data, 4),
+			 ABT_ACC_TRACED);
+	/* the stub's access, with 0(t0) instead of 0(r6) */
+	assert_int_equal(get32(g, s->stub + 4 * 14) & 0xfc00ffffu,
+			 W_LWZ(0, 0, 0));
+	/* a trapped store from another PC: original and mirror */
+	assert_int_equal(abt_dsi(&g->rt, site + 8, data + 1, 2, true, v),
+			 ABT_DSI_WRITE);
+	assert_int_equal(g->rt.stats.mirror_writes, 1);
+	put32(g, data, 0x11cafe44);	/* the port performs the store */
+	assert_int_equal(get32(g, m->mirror_ea), 0x11cafe44);
+	/* the mirror is authoritative: a stub store lands there only */
+	put32(g, m->mirror_ea, 0x55667788);
+	assert_int_equal(abt_trace_read(&g->rt, data, b, 4), 0);
+	assert_int_equal(abt_be32(b), 0x55667788);
+	/* code is never mirrored; patches never go into a mirrored range */
+	put32(g, data + 4, W_MFMSR(4));
+	assert_int_equal(abt_translate(&g->rt, data + 4), -ABT_EBUSY);
+	w = m->mirror_ea;
+	/* the last rewritten access goes: the mirror is copied back */
+	assert_int_equal(abt_untranslate(&g->rt, ld), 0);
+	assert_null(abt_mirror_find(&g->rt, data));
+	assert_int_equal(get32(g, data), 0x55667788);
+	assert_int_equal(get32(g, ld), W_LWZ(5, 0, 6));
+	(void)w;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, rig_setup, rig_teardown)
 
 int main(void)
@@ -1428,6 +1599,9 @@ int main(void)
 		T(test_recover_cluster),
 		T(test_compose_errors),
 		T(test_semantics),
+		T(test_mem_defaults),
+		T(test_mem_resize_cost),
+		T(test_mem_mirror),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,20 @@ $(BUILD)/tests/test_sim: tests/test_sim.c $(SIM_OBJS) $(BUILD)/libabt.a \
 
 -include $(BUILD)/tests/test_sim.d
 
+# The memory features in the Unicorn port, over the guests of sim.mk's
+# SIM_MEM_GUESTS.
+TESTS += $(BUILD)/tests/test_mem
+
+$(BUILD)/tests/test_mem: tests/test_mem.c $(SIM_OBJS) $(BUILD)/libabt.a \
+			 $(SIM_MEM_GUESTS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SIM_CFLAGS) -MMD -MP \
+		-DSIM_GUEST_DIR='"$(abspath $(BUILD))/guest"' \
+		$< $(SIM_OBJS) $(BUILD)/libabt.a $(SIM_LIBS) -lcmocka \
+		$(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_mem.d
+
 # rulesc as a black box: tests/rulesc/{ok,err}/*.rule, the command line,
 # determinism and gen/ regeneration. It runs $(RULESC) (the SAN build of
 # rulesc under SAN=1) and, to compile generated C, $(CC).

@@ -193,6 +193,145 @@ static int protect_page(struct sim *s, u32 page, u32 perm)
 	return 0;
 }
 
+/* ------------------------------------------------------ shadow mappings */
+
+const struct sim_map *sim_map_of(const struct sim *s, u32 ea)
+{
+	int i;
+
+	for (i = 0; i < SIM_TLB1_SIZE; i++)
+		if (s->maps[i].size && ea - s->maps[i].ea < s->maps[i].size)
+			return &s->maps[i];
+	return NULL;
+}
+
+/* What Unicorn enforces on the page: its own permission, or that of the
+ * unsplit shadow mapping holding it. */
+static u32 eff_perm(struct sim *s, u32 ea)
+{
+	const struct sim_map *m = sim_map_of(s, ea);
+
+	if (m && !m->split)
+		return m->perm;
+	return page_perm(s, ea);
+}
+
+/* Call fn on every RAM/TC page of [ea, ea+size) (mapped memory only). */
+static int map_pages(struct sim *s, const struct sim_map *m,
+		     int (*fn)(struct sim *s, const struct sim_map *m, u32 page,
+			       u32 *acc),
+		     u32 *acc)
+{
+	int i;
+
+	for (i = 0; i < s->nreg; i++) {
+		struct sim_region *r = &s->reg[i];
+		u64 lo = r->base > m->ea ? r->base : m->ea;
+		u64 hi = (u64)r->base + r->size < (u64)m->ea + m->size ?
+			 (u64)r->base + r->size : (u64)m->ea + m->size;
+		u64 p;
+
+		if (r->kind == SIM_REGION_MAGIC || lo >= hi)
+			continue;
+		for (p = lo; p < hi; p += SIM_PAGE)
+			if (fn(s, m, (u32)p, acc))
+				return -1;
+	}
+	return 0;
+}
+
+static int and_perm(struct sim *s, const struct sim_map *m, u32 page,
+		    u32 *acc)
+{
+	*acc &= page_perm(s, page);
+	return 0;
+}
+
+static int apply_eff(struct sim *s, const struct sim_map *m, u32 page,
+		     u32 *acc)
+{
+	return protect_page(s, page, m && !m->split && m->size ? m->perm :
+				     page_perm(s, page));
+}
+
+/* Recompute an unsplit map's permission and apply what now holds (all
+ * its pages have it already if it did not change, unless `force`). */
+static int map_apply(struct sim *s, struct sim_map *m, bool force)
+{
+	u32 acc = ABT_PERM_RWX;
+
+	map_pages(s, m, and_perm, &acc);
+	if (!force && acc == m->perm)
+		return 0;
+	m->perm = acc;
+	return map_pages(s, m, apply_eff, NULL);
+}
+
+void sim_tlb1_sync(struct sim *s)
+{
+	bool want[SIM_TLB1_SIZE];
+	u32 ea[SIM_TLB1_SIZE], pa[SIM_TLB1_SIZE], size[SIM_TLB1_SIZE];
+	int i, j;
+
+	for (i = 0; i < SIM_TLB1_SIZE; i++) {
+		size[i] = sim_tlb1_mapping(s, i, &ea[i], &pa[i]);
+		want[i] = size[i] != 0;
+		for (j = 0; j < i && want[i]; j++)	/* duplicates, overlaps */
+			if (want[j] && ea[i] - ea[j] < size[j])
+				want[i] = false;
+	}
+	/* drop shadows no entry matches any more */
+	for (j = 0; j < SIM_TLB1_SIZE; j++) {
+		struct sim_map *m = &s->maps[j];
+		bool keep = false;
+
+		if (!m->size)
+			continue;
+		for (i = 0; i < SIM_TLB1_SIZE; i++)
+			if (want[i] && ea[i] == m->ea && size[i] == m->size) {
+				want[i] = false;	/* already shadowed */
+				keep = true;
+			}
+		if (keep)
+			continue;
+		if (m->split)
+			s->nsplit--;
+		m->split = true;	/* per-page permissions from now on */
+		map_pages(s, m, apply_eff, NULL);
+		if (s->rt)
+			abt_guest_unmap(s->rt, m->ea, m->size);
+		m->size = 0;
+	}
+	for (i = 0; i < SIM_TLB1_SIZE; i++) {
+		struct sim_map *m = NULL;
+
+		if (!want[i])
+			continue;
+		for (j = 0; j < SIM_TLB1_SIZE && !m; j++)
+			if (!s->maps[j].size)
+				m = &s->maps[j];
+		if (!m)
+			break;
+		m->ea = ea[i];
+		m->size = size[i];
+		m->pa = pa[i];
+		m->split = false;
+		if (s->rt)
+			abt_guest_map(s->rt, m->ea, m->size, m->pa);
+		map_apply(s, m, true);
+	}
+}
+
+static struct sim_map *map_exact(struct sim *s, u32 ea, u32 size)
+{
+	int i;
+
+	for (i = 0; i < SIM_TLB1_SIZE; i++)
+		if (s->maps[i].size == size && s->maps[i].ea == ea)
+			return &s->maps[i];
+	return NULL;
+}
+
 /* ------------------------------------------------------------ port ops */
 
 static int port_read(void *port, u32 ea, void *buf, u32 len)
@@ -215,6 +354,7 @@ static int port_set_page_perm(void *port, u32 ea, u32 perm)
 	struct sim *s = port;
 	struct sim_region *r = find_region(s, ea);
 	u32 page = ea & SIM_PAGE_MASK;
+	struct sim_map *m;
 
 	if (!r || r->kind == SIM_REGION_MAGIC) {
 		sim_errf(s, "set_page_perm: no guest RAM page at EA 0x%08x", ea);
@@ -222,7 +362,36 @@ static int port_set_page_perm(void *port, u32 ea, u32 perm)
 	}
 	perm &= ABT_PERM_RWX;
 	r->perm[(page - r->base) / SIM_PAGE] = perm;
+	m = (struct sim_map *)sim_map_of(s, page);
+	if (m && !m->split)
+		return map_apply(s, m, false) ? -1 : 0;
 	return protect_page(s, page, perm) ? -1 : 0;
+}
+
+static int port_split_mapping(void *port, u32 ea, u32 size)
+{
+	struct sim *s = port;
+	struct sim_map *m = map_exact(s, ea, size);
+
+	if (!m || m->split)
+		return -1;
+	m->split = true;
+	s->nsplit++;
+	s->stlb_next = 0;
+	memset(s->stlb, 0, sizeof(s->stlb));
+	return map_pages(s, m, apply_eff, NULL) ? -1 : 0;
+}
+
+static int port_merge_mapping(void *port, u32 ea, u32 size)
+{
+	struct sim *s = port;
+	struct sim_map *m = map_exact(s, ea, size);
+
+	if (!m || !m->split)
+		return -1;
+	m->split = false;
+	s->nsplit--;
+	return map_apply(s, m, true) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ registers */
@@ -281,6 +450,10 @@ void sim_set_exit(struct sim *s, u32 ea)
 {
 	s->exit_ea = ea;
 	s->exited = false;
+	/* Unicorn compiles the stop into the block translated with it: a
+	 * block cached from an earlier run would run past a new exit */
+	if (s->uc && ea != 0xffffffffu)
+		sim_flush_icache(s, ea, 4);
 }
 
 int sim_set_gpr(struct sim *s, int n, u32 v)
@@ -324,7 +497,8 @@ static bool in_tc(struct sim *s, u32 ea)
 	for (i = 0; i < s->cfg.ntc; i++)
 		if (ea - s->cfg.tc[i].base < s->cfg.tc[i].size)
 			return true;
-	return false;
+	/* stubs in a stolen range */
+	return s->rt && abt_in_tc(s->rt, ea);
 }
 
 /* ------------------------------------------------------------ statistics */
@@ -521,6 +695,10 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *arg)
 		stop_before(s, SIM_STOP_IRQ);
 		return;
 	}
+	if (s->pending_misses >= SIM_MISS_BATCH) {
+		stop_before(s, SIM_STOP_MISSES);
+		return;
+	}
 	if (s->cfg.progress && s->stats.insns >= s->next_progress)
 		stop_before(s, SIM_STOP_PROGRESS);
 }
@@ -544,6 +722,23 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *arg)
 static void hook_access(uc_engine *uc, uc_mem_type type, uint64_t addr,
 			int size, int64_t value, void *arg)
 {
+	struct sim *s = arg;
+	const struct sim_map *m;
+	u32 page = (u32)addr & SIM_PAGE_MASK;
+	int i, n;
+
+	/* shadow TLB model: only split mappings are made of 4 KiB pieces */
+	if (!s->nsplit || !(m = sim_map_of(s, page)) || !m->split)
+		return;
+	n = s->cfg.shadow_tlb;
+	for (i = 0; i < n; i++)
+		if (s->stlb[i] == page + 1)
+			return;
+	s->stlb[s->stlb_next] = page + 1;
+	s->stlb_next = (s->stlb_next + 1) % n;
+	s->stats.tlb_misses++;
+	s->pending_misses++;
+	s->miss_ea = page;
 }
 
 static bool hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr,
@@ -555,6 +750,7 @@ static bool hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr,
 	s->fault_type = type;
 	s->fault_ea = (u32)addr;
 	s->fault_size = size > 0 ? (u32)size : 1;
+	s->fault_value = (u64)value;
 	return false;
 }
 
@@ -599,13 +795,13 @@ static int step_with(struct sim *s, u32 pc, u32 ea, u32 len, u32 add,
 			return sim_errf(s, "no guest memory at EA 0x%08x", page[i]);
 		if (orig && page_traced(s, page[i])) {
 			memcpy(s->save[i], r->mem + (page[i] - r->base), SIM_PAGE);
-			if (read_guest(s, page[i], tmp, SIM_PAGE, false))
+			if (read_guest(s, page[i], tmp, SIM_PAGE, true))
 				return -1;
 			memcpy(r->mem + (page[i] - r->base), tmp, SIM_PAGE);
 			sim_flush_icache(s, page[i], SIM_PAGE);
 			s->saved[i] = true;
 		}
-		if (protect_page(s, page[i], page_perm(s, page[i]) | add))
+		if (protect_page(s, page[i], eff_perm(s, page[i]) | add))
 			return -1;
 	}
 
@@ -636,36 +832,44 @@ static int step_with(struct sim *s, u32 pc, u32 ea, u32 len, u32 add,
 			sim_flush_icache(s, page[i], SIM_PAGE);
 			s->saved[i] = false;
 		}
-		if (protect_page(s, page[i], page_perm(s, page[i])))
+		if (protect_page(s, page[i], eff_perm(s, page[i])))
 			ret = -1;
 	}
 	return ret;
 }
 
+/*
+ * A protection fault: let the runtime decide (abt_dsi), then complete the
+ * access. Loads of traced pages run with the page showing the guest's view
+ * (original code, mirrored data); stores run against guest memory after the
+ * runtime dropped the patches they hit and updated mirrors.
+ */
 static int handle_fault(struct sim *s)
 {
-	u32 pc = s->cur_pc, ea = s->fault_ea, len = s->fault_size;
-	bool traced = page_traced(s, ea) || page_traced(s, ea + len - 1);
-	int ret;
+	u32 pc = s->cur_pc, ea = s->fault_ea, len = s->fault_size, i;
+	bool write = s->fault_type == UC_MEM_WRITE_PROT;
+	u8 buf[8];
+	int act, ret;
 
-	switch (s->fault_type) {
-	case UC_MEM_READ_PROT:
-		if (!traced)
-			break;
+	if ((s->fault_type != UC_MEM_READ_PROT && !write) || !s->rt ||
+	    len > sizeof(buf))
+		goto fault;
+	for (i = 0; i < len; i++)	/* the stored value, big-endian */
+		buf[i] = s->fault_value >> (8 * (len - 1 - i));
+	act = abt_dsi(s->rt, pc, ea, len, write, buf);
+	if (act < 0)
+		return sim_errf(s, "abt_dsi(0x%08x, %u) at PC 0x%08x failed: %d",
+				ea, len, pc, act);
+	switch (act) {
+	case ABT_DSI_READ:
 		s->stats.trace_read_faults++;
 		return step_with(s, pc, ea, len, ABT_PERM_R, true);
-	case UC_MEM_WRITE_PROT:
-		if (!traced)
-			break;
+	case ABT_DSI_WRITE:
 		s->stats.trace_write_faults++;
-		ret = abt_trace_write(s->rt, ea, len);
-		if (ret < 0)
-			return sim_errf(s, "abt_trace_write(0x%08x, %u) at PC 0x%08x failed: %d",
-					ea, len, pc, ret);
-		/* still traced (other patches on the page): let this one
-		 * store through; else the runtime made the page writable */
-		if ((page_perm(s, ea) & ABT_PERM_W) &&
-		    (page_perm(s, ea + len - 1) & ABT_PERM_W)) {
+		/* no longer traced (the runtime dropped the last patch on the
+		 * page): simply run it; else let this one store through */
+		if ((eff_perm(s, ea) & ABT_PERM_W) &&
+		    (eff_perm(s, ea + len - 1) & ABT_PERM_W)) {
 			s->pc = pc;
 			ret = 0;
 		} else {
@@ -673,9 +877,20 @@ static int handle_fault(struct sim *s)
 		}
 		sim_flush_icache(s, ea, len);
 		return ret;
+	case ABT_DSI_ACCESS:
+		s->stats.false_faults++;
+		if ((eff_perm(s, ea) & (write ? ABT_PERM_W : ABT_PERM_R)) &&
+		    (eff_perm(s, ea + len - 1) &
+		     (write ? ABT_PERM_W : ABT_PERM_R))) {
+			s->pc = pc;	/* the runtime split the mapping */
+			return 0;
+		}
+		return step_with(s, pc, ea, len,
+				 write ? ABT_PERM_W : ABT_PERM_R, false);
 	default:
 		break;
 	}
+fault:
 	return sim_errf(s, "guest %s at EA 0x%08x (%u bytes), PC 0x%08x",
 			mem_type_name(s->fault_type), ea, len, pc);
 }
@@ -721,6 +936,21 @@ static int handle_priv(struct sim *s, u32 pc)
 	return 0;
 }
 
+/* The cost model's clock is guest instructions; misses go in batches. */
+static void report_misses(struct sim *s)
+{
+	if (!s->rt)
+		return;
+	if (s->pending_misses) {
+		abt_tlb_miss(s->rt, s->miss_ea, s->pending_misses);
+		s->pending_misses = 0;
+	}
+	if (s->stats.insns > s->ticked) {
+		abt_tick(s->rt, (u32)(s->stats.insns - s->ticked));
+		s->ticked = s->stats.insns;
+	}
+}
+
 int sim_run(struct sim *s)
 {
 	if (!s)
@@ -739,6 +969,7 @@ int sim_run(struct sim *s)
 		s->stop = SIM_STOP_NONE;
 		s->faulted = false;
 		e = uc_emu_start(s->uc, s->pc, s->exit_ea, 0, 0);
+		report_misses(s);
 		if (s->faulted) {
 			ret = handle_fault(s);
 		} else if (e != UC_ERR_OK) {
@@ -769,6 +1000,7 @@ int sim_run(struct sim *s)
 					       s->cur_pc);
 				break;
 			case SIM_STOP_STEPPED:	/* only while stepping */
+			case SIM_STOP_MISSES:	/* reported above */
 				s->pc = s->cur_pc;
 				break;
 			case SIM_STOP_PROGRESS:
@@ -928,6 +1160,26 @@ void sim_print_stats(struct sim *s, FILE *f)
 		fprintf(f, "PCs recovered from stubs %12llu (%llu then stepped "
 			"by the host)\n", (unsigned long long)rs->recoveries,
 			(unsigned long long)s->stats.recover_steps);
+		fprintf(f, "DSIs traced reads/writes %12llu / %llu (false: %llu)\n",
+			(unsigned long long)rs->dsi_reads,
+			(unsigned long long)rs->dsi_writes,
+			(unsigned long long)rs->dsi_false);
+		fprintf(f, "patches dropped by SMC   %12llu\n",
+			(unsigned long long)rs->smc_drops);
+		fprintf(f, "mirrors / accesses       %12llu / %llu (%llu writes routed, %llu refused)\n",
+			(unsigned long long)rs->mirrors,
+			(unsigned long long)rs->mirror_sites,
+			(unsigned long long)rs->mirror_writes,
+			(unsigned long long)rs->mirror_refused);
+		fprintf(f, "splits / merges          %12llu / %llu (%llu by cost, %llu TLB misses)\n",
+			(unsigned long long)rs->splits,
+			(unsigned long long)rs->merges,
+			(unsigned long long)rs->merges_cost,
+			(unsigned long long)rs->tlb_misses);
+		fprintf(f, "TC bytes stolen          %12llu (%llu reads served, %llu given back)\n",
+			(unsigned long long)rs->tc_stolen_bytes,
+			(unsigned long long)rs->stolen_reads,
+			(unsigned long long)rs->unsteals);
 	}
 }
 
@@ -1036,6 +1288,56 @@ static int setup_tc(struct sim *s)
 	return 0;
 }
 
+/* Mirror region, steal hints and feature switches (translation on). */
+static int setup_features(struct sim *s)
+{
+	struct sim_range *mr = &s->cfg.mirror;
+	u32 got;
+	int i, ret;
+
+	if (!s->rt)
+		return 0;
+	if (!mr->size && (s->cfg.features & (ABT_FEAT_MIRROR | ABT_FEAT_STEAL))) {
+		u32 top = 0;
+
+		for (i = 0; i < s->nreg; i++)
+			if (s->reg[i].kind != SIM_REGION_MAGIC &&
+			    s->reg[i].base + s->reg[i].size > top)
+				top = s->reg[i].base + s->reg[i].size;
+		mr->base = (top + 0xffff) & ~0xffffu;
+		mr->size = 64 * 1024;
+	}
+	if (mr->size) {
+		bool inside = false;
+
+		for (i = 0; i < s->nreg; i++)
+			if (mr->base - s->reg[i].base < s->reg[i].size &&
+			    (u64)mr->base + mr->size <=
+			    (u64)s->reg[i].base + s->reg[i].size)
+				inside = s->reg[i].kind == SIM_REGION_RAM;
+		if (!inside && add_region(s, mr->base, mr->size,
+					  SIM_REGION_MIRROR, ABT_PERM_RWX))
+			return -1;
+		ret = abt_mirror_add_region(s->rt, mr->base, mr->size);
+		if (ret < 0)
+			return sim_errf(s, "abt_mirror_add_region(0x%08x, 0x%x) failed: %d",
+					mr->base, mr->size, ret);
+	}
+	for (i = 0; i < s->cfg.nsteal; i++) {
+		ret = abt_steal_hint(s->rt, s->cfg.steal[i].base,
+				     s->cfg.steal[i].size);
+		if (ret < 0)
+			return sim_errf(s, "abt_steal_hint(0x%08x, 0x%x) failed: %d",
+					s->cfg.steal[i].base,
+					s->cfg.steal[i].size, ret);
+	}
+	got = abt_set_features(s->rt, s->cfg.features);
+	if (got != (s->cfg.features & ABT_FEAT_ALL))
+		return sim_errf(s, "memory features 0x%x asked, 0x%x available",
+				s->cfg.features, got);
+	return 0;
+}
+
 static struct sim *create_fail(struct sim *s, char *err, size_t errlen)
 {
 	if (err && errlen)
@@ -1119,6 +1421,14 @@ struct sim *sim_create(const struct sim_config *cfg, char *err, size_t errlen)
 	s->ops.write = port_write;
 	s->ops.flush_icache = port_flush_icache;
 	s->ops.set_page_perm = port_set_page_perm;
+	s->ops.split_mapping = port_split_mapping;
+	s->ops.merge_mapping = port_merge_mapping;
+	if (!s->cfg.shadow_tlb)
+		s->cfg.shadow_tlb = SIM_SHADOW_TLB;
+	if (s->cfg.shadow_tlb < 1 || s->cfg.shadow_tlb > SIM_SHADOW_TLB_MAX) {
+		sim_errf(s, "shadow TLB size must be 1..%d", SIM_SHADOW_TLB_MAX);
+		return create_fail(s, err, errlen);
+	}
 	if (cfg->translate) {
 		int ret;
 
@@ -1133,7 +1443,7 @@ struct sim *sim_create(const struct sim_config *cfg, char *err, size_t errlen)
 			return create_fail(s, err, errlen);
 		}
 	}
-	if (setup_tc(s))
+	if (setup_tc(s) || setup_features(s))
 		return create_fail(s, err, errlen);
 
 	e = uc_reg_write(s->uc, UC_PPC_REG_MSR, &msr);

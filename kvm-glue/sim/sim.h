@@ -70,10 +70,23 @@ struct sim_config {
 	u64 progress_every;	/* 0: no progress callback */
 	void (*progress)(void *arg, u64 insns, u64 exits);
 	void *progress_arg;
+	/* Memory features (translation on): ABT_FEAT_* to enable; a mirror
+	 * region (size 0: 64 KiB above the highest RAM/TC region, mapped if
+	 * outside RAM) when MIRROR or STEAL is asked for; steal hints. */
+	u32 features;
+	struct sim_range mirror;
+	struct sim_range steal[ABT_MAX_STEAL_HINTS];
+	int nsteal;
+	int shadow_tlb;		/* 4 KiB shadow entries of split mappings
+				 * (TLB miss model); 0: SIM_SHADOW_TLB */
 };
+#define SIM_SHADOW_TLB		16
+#define SIM_SHADOW_TLB_MAX	64
+#define SIM_MISS_BATCH		64	/* misses reported at once */
 #define SIM_DEFAULT_MAX_INSNS	2000000000ull
 
-enum sim_region_kind { SIM_REGION_RAM, SIM_REGION_TC, SIM_REGION_MAGIC };
+enum sim_region_kind { SIM_REGION_RAM, SIM_REGION_TC, SIM_REGION_MAGIC,
+		       SIM_REGION_MIRROR };
 
 struct sim_region {
 	u32 base;
@@ -92,6 +105,20 @@ enum sim_stop {
 	SIM_STOP_LIMIT,		/* instruction limit */
 	SIM_STOP_PROGRESS,	/* progress callback due, before cur_pc */
 	SIM_STOP_STEPPED,	/* single step done, before cur_pc */
+	SIM_STOP_MISSES,	/* a batch of shadow TLB misses to report */
+};
+
+/*
+ * Shadow of a guest TLB1 mapping (> 4 KiB). Unsplit, it is one shadow
+ * entry: every page in it gets `perm`, the intersection of the per-page
+ * permissions. Split (split_mapping port op), each 4 KiB page has its own,
+ * and data accesses go through a small shadow TLB whose misses are
+ * reported with abt_tlb_miss().
+ */
+struct sim_map {
+	u32 ea, size, pa;	/* size 0: unused */
+	bool split;
+	u8 perm;
 };
 
 struct sim_stats {
@@ -105,6 +132,9 @@ struct sim_stats {
 	u64 trace_read_faults;	/* reads of traced pages served */
 	u64 trace_write_faults;	/* writes to traced pages */
 	u64 tb_flushes;		/* flush_icache calls */
+	u64 false_faults;	/* faults on untraced pages of a restricted
+				 * (unsplit) mapping */
+	u64 tlb_misses;		/* shadow TLB misses in split mappings */
 };
 
 /* Guest TLB model behind the tlbwe/tlbre/tlbsx/tlbivax/tlbilx helpers. */
@@ -168,6 +198,15 @@ struct sim {
 	struct sim_tlbe tlb0[SIM_TLB0_SETS * SIM_TLB0_WAYS];
 	struct sim_tlbe tlb1[SIM_TLB1_SIZE];
 
+	/* shadow mappings (resizing model) */
+	struct sim_map maps[SIM_TLB1_SIZE];
+	int nsplit;			/* split maps */
+	u32 stlb[SIM_SHADOW_TLB_MAX];	/* page EAs, round robin */
+	int stlb_next;
+	u32 pending_misses, miss_ea;
+	u64 ticked;			/* insns already given to abt_tick */
+	u64 fault_value;		/* value of a faulting store */
+
 	struct sim_stats stats;
 	struct sim_pc_count *pc_hist;	/* SIM_PC_HIST entries */
 	char err[SIM_ERR_LEN];
@@ -223,6 +262,13 @@ void sim_print_stats(struct sim *s, FILE *f);
 /* Exits seen at pc (0 if none); the histogram keeps the first
  * SIM_PC_HIST distinct PCs. */
 u64 sim_pc_exits(const struct sim *s, u32 pc);
+
+/* Guest TLB1 changed (sim_tlb.c): resync the shadow mappings. */
+void sim_tlb1_sync(struct sim *s);
+/* Guest TLB1 entry i as a mapping; returns its size, 0 if none. */
+u32 sim_tlb1_mapping(struct sim *s, int i, u32 *ea, u32 *pa);
+/* Shadow mapping holding ea, or NULL. */
+const struct sim_map *sim_map_of(const struct sim *s, u32 ea);
 
 /* ELF32 big-endian PowerPC images (sim_elf.c). */
 struct sim_elf {

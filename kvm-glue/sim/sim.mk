@@ -7,7 +7,9 @@ SIM_OBJS   := $(SIM_SRCS:%.c=$(BUILD)/%.o)
 SIM_CFLAGS := -I$(SIM_DIR)
 SIM_LIBS   := -lunicorn
 SIM_GUESTS := $(BUILD)/guest/loop.elf
-SIM_GUEST_ASFLAGS := -mregnames -me500 -a32
+# guests of the memory features (tests/test_mem.c)
+SIM_MEM_GUESTS := $(patsubst %,$(BUILD)/guest/%.elf,selfsum smc mirror huge steal)
+SIM_GUEST_ASFLAGS := -mregnames -me500 -a32 -I$(SIM_DIR)/guest
 SIM_GUEST_LDFLAGS := --no-warn-rwx-segments -T $(SIM_DIR)/guest/loop.ld
 
 # The objects include gen/abt_gen.h: regenerate it first.
@@ -19,7 +21,7 @@ $(BUILD)/abt-sim: $(BUILD)/$(SIM_DIR)/abt-sim.o $(SIM_OBJS) $(BUILD)/libabt.a \
 		  $(SIM_GUESTS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(SIM_LIBS)
 
-$(BUILD)/guest/%.o: $(SIM_DIR)/guest/%.S
+$(BUILD)/guest/%.o: $(SIM_DIR)/guest/%.S $(SIM_DIR)/guest/common.inc
 	@mkdir -p $(@D)
 	$(CROSS)as $(SIM_GUEST_ASFLAGS) -o $@ $<
 
@@ -35,4 +37,4 @@ sim-demo: $(BUILD)/abt-sim $(SIM_GUESTS)
 -include $(SIM_OBJS:.o=.d) $(BUILD)/$(SIM_DIR)/abt-sim.d
 
 # keep the guest objects (otherwise make deletes them as intermediates)
-.SECONDARY: $(SIM_GUESTS:.elf=.o)
+.SECONDARY: $(SIM_GUESTS:.elf=.o) $(SIM_MEM_GUESTS:.elf=.o)

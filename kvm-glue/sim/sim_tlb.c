@@ -34,8 +34,9 @@ static u32 tlbe_size(const struct sim_tlbe *e)
 {
 	u32 tsize = MAS1_TSIZE(e->mas1);
 
-	/* e500: 4^TSIZE KiB; clamp to 4 GiB - 1 */
-	return tsize >= 11 ? 0xffffffffu : 1024u << (2 * tsize);
+	/* MAS1[TSIZE] as KVM reads it (bits 7-11): 2^TSIZE KiB, so the
+	 * e500v2 4^n KiB sizes are the even values; clamp to 4 GiB - 1 */
+	return tsize >= 22 ? 0xffffffffu : 1024u << tsize;
 }
 
 static bool tlbe_hit(const struct sim_tlbe *e, u32 ea, u32 pid, bool any_pid)
@@ -66,6 +67,8 @@ u32 abt_helper_tlbwe(struct abt_cpu *cpu)
 	e->mas2 = mas2;
 	e->mas3 = abt_reg_read(cpu, ABT_REG_MAS3);
 	e->mas7 = abt_reg_read(cpu, ABT_REG_MAS7);
+	if (MAS0_TLBSEL(mas0))
+		sim_tlb1_sync(s);
 	return 0;
 }
 
@@ -141,9 +144,10 @@ u32 abt_helper_tlbivax(struct abt_cpu *cpu, u32 ea)
 	struct sim *s = cpu_sim(cpu);
 	bool all = ea & 4, tlb1 = ea & 8;
 
-	if (tlb1)
+	if (tlb1) {
 		tlb_inval(s->tlb1, SIM_TLB1_SIZE, ea, all, true, false, 0);
-	else
+		sim_tlb1_sync(s);
+	} else
 		tlb_inval(s->tlb0, SIM_TLB0_SETS * SIM_TLB0_WAYS, ea, all,
 			  false, false, 0);
 	return 0;
@@ -158,6 +162,7 @@ u32 abt_helper_tlbilx(struct abt_cpu *cpu, u32 t, u32 ea)
 	tlb_inval(s->tlb0, SIM_TLB0_SETS * SIM_TLB0_WAYS, ea, all, false,
 		  by_pid, pid);
 	tlb_inval(s->tlb1, SIM_TLB1_SIZE, ea, all, true, by_pid, pid);
+	sim_tlb1_sync(s);
 	return 0;
 }
 
@@ -170,7 +175,24 @@ u32 abt_helper_tlbflash(struct abt_cpu *cpu, u32 val)
 	if (val & 4)
 		tlb_inval(s->tlb0, SIM_TLB0_SETS * SIM_TLB0_WAYS, 0, true,
 			  false, false, 0);
-	if (val & 2)
+	if (val & 2) {
 		tlb_inval(s->tlb1, SIM_TLB1_SIZE, 0, true, true, false, 0);
+		sim_tlb1_sync(s);
+	}
 	return 0;
+}
+
+/* Guest TLB1 entry i as a mapping: 0 if invalid or 4 KiB or less. */
+u32 sim_tlb1_mapping(struct sim *s, int i, u32 *ea, u32 *pa)
+{
+	const struct sim_tlbe *e = &s->tlb1[i];
+	u32 size = tlbe_size(e);
+
+	if (!(e->mas1 & MAS1_V) || size <= 4096)
+		return 0;
+	if (size == 0xffffffffu)
+		size = 0x80000000u;	/* keep EA + size in 32 bits */
+	*ea = e->mas2 & ~(size - 1) & ~0xfffu;
+	*pa = e->mas3 & ~(size - 1) & ~0xfffu;
+	return size;
 }

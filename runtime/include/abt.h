@@ -272,8 +272,10 @@ struct abt_rt {
 	u32 split_min;			/* false DSIs in a window to split */
 	u32 resize_window;		/* window of the cost model, in ticks */
 	u32 cost_dsi, cost_miss;	/* cost model weights */
-	u64 clock;			/* ticks: abt_exit, abt_dsi and
-					 * abt_tlb_miss calls (and abt_tick) */
+	u64 clock;			/* ticks: abt_dsi calls and abt_tick;
+					 * the cost model adds stats.exits */
+	u32 nmirrors;			/* mirrors in use */
+	u32 nmaps;			/* guest mappings recorded */
 	u32 nmirror_regions;
 	struct abt_mirror_region mregion[ABT_MAX_MIRROR_REGIONS];
 	struct abt_mirror mirrors[ABT_MAX_MIRRORS];

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memory features end to end in the Unicorn port: a guest that sums
+ * its own patched text, one that rewrites its own code, hot data on a code
+ * page that gets mirrored, a 64 MiB TLB1 mapping that gets split and
+ * merged, and TC space stolen from a read-only range. Every run with
+ * translation must end in the state of the same guest without it; the
+ * runtime's counters say which mechanism did the work.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim.h"
+
+#ifndef SIM_GUEST_DIR
+#define SIM_GUEST_DIR "build/guest"
+#endif
+
+#define RAM_SIZE	0x100000u
+#define LI(r, v)	(0x38000000u | (r) << 21 | ((v) & 0xffff))
+
+struct guest {
+	struct sim_elf elf;
+	u32 exit_ea, irq_save;
+};
+
+static const struct abt_profile *linux_prof(void)
+{
+	const struct abt_profile *p = abt_profile_find("linux");
+
+	assert_non_null(p);
+	return p;
+}
+
+static void guest_open(struct guest *g, const char *name)
+{
+	char path[256], err[SIM_ERR_LEN];
+
+	snprintf(path, sizeof(path), "%s/%s.elf", SIM_GUEST_DIR, name);
+	if (sim_elf_read(path, &g->elf, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(sim_elf_symbol(&g->elf, "guest_exit", &g->exit_ea), 0);
+	assert_int_equal(sim_elf_symbol(&g->elf, "irq_save", &g->irq_save), 0);
+}
+
+static u32 sym(struct guest *g, const char *name)
+{
+	u32 v = 0;
+
+	if (sim_elf_symbol(&g->elf, name, &v))
+		fail_msg("no symbol %s", name);
+	return v;
+}
+
+/* Extra configuration of one run. */
+struct run_cfg {
+	bool translate;
+	u32 features;
+	struct sim_range tc;		/* size 0: the default */
+	struct sim_range steal;		/* size 0: none */
+};
+
+static struct sim *guest_sim(struct guest *g, const struct run_cfg *rc)
+{
+	struct sim_config cfg;
+	char err[SIM_ERR_LEN];
+	struct sim *s;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.prof = linux_prof();
+	cfg.ram[0].base = 0;
+	cfg.ram[0].size = RAM_SIZE;
+	cfg.nram = 1;
+	cfg.translate = rc->translate;
+	cfg.features = rc->features;
+	cfg.max_insns = 50000000;
+	if (rc->tc.size) {
+		cfg.tc[0] = rc->tc;
+		cfg.ntc = 1;
+	}
+	if (rc->steal.size) {
+		cfg.steal[0] = rc->steal;
+		cfg.nsteal = 1;
+	}
+	s = sim_create(&cfg, err, sizeof(err));
+	if (!s)
+		fail_msg("sim_create: %s", err);
+	if (sim_elf_load(s, &g->elf))
+		fail_msg("load: %s", s->err);
+	sim_set_pc(s, g->elf.entry);
+	sim_set_exit(s, g->exit_ea);
+	return s;
+}
+
+static void run(struct sim *s)
+{
+	if (sim_run(s))
+		fail_msg("sim_run: %s", s->err);
+}
+
+static void poke32(struct sim *s, u32 ea, u32 v)
+{
+	u8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	assert_int_equal(sim_write(s, ea, b, 4), 0);
+}
+
+/* Final state with the handler's scratch cleared; returns irq_count. */
+static u32 guest_state(struct guest *g, struct sim *s, struct sim_state *st)
+{
+	static const u8 zero[12];
+	u32 count = sim_read32(s, g->irq_save + 8);
+
+	assert_int_equal(sim_write(s, g->irq_save, zero, sizeof(zero)), 0);
+	assert_int_equal(sim_get_state(s, st), 0);
+	return count;
+}
+
+static void same_state(struct guest *g, struct sim *s,
+		       const struct sim_state *ref, const char *what)
+{
+	struct sim_state st;
+
+	guest_state(g, s, &st);
+	if (sim_diff_state(ref, &st, stderr))
+		fail_msg("%s: final state differs from the run without translation",
+			 what);
+}
+
+/* Run without translation: the reference. */
+static struct sim *reference(struct guest *g, struct sim_state *ref)
+{
+	struct run_cfg rc = { .translate = false };
+	struct sim *s = guest_sim(g, &rc);
+
+	run(s);
+	guest_state(g, s, ref);
+	return s;
+}
+
+static void print_rt(const char *what, const struct sim *s)
+{
+	const struct abt_stats *t = &s->rt->stats;
+
+	print_message("%-22s exits %6llu  dsi r/w %5llu/%-5llu false %5llu  smc %llu  mirrors %llu/%llu (w %llu, refused %llu)  split/merge %llu/%llu (cost %llu, misses %llu)  stolen %llu B (reads %llu, back %llu)\n",
+		      what, (unsigned long long)s->stats.exits,
+		      (unsigned long long)t->dsi_reads,
+		      (unsigned long long)t->dsi_writes,
+		      (unsigned long long)t->dsi_false,
+		      (unsigned long long)t->smc_drops,
+		      (unsigned long long)t->mirrors,
+		      (unsigned long long)t->mirror_sites,
+		      (unsigned long long)t->mirror_writes,
+		      (unsigned long long)t->mirror_refused,
+		      (unsigned long long)t->splits,
+		      (unsigned long long)t->merges,
+		      (unsigned long long)t->merges_cost,
+		      (unsigned long long)t->tlb_misses,
+		      (unsigned long long)t->tc_stolen_bytes,
+		      (unsigned long long)t->stolen_reads,
+		      (unsigned long long)t->unsteals);
+}
+
+/* ------------------------------------------------ (a) checksum own text */
+
+static void test_selfsum(void **state)
+{
+	struct run_cfg rc = { .translate = true, .features = ABT_FEAT_ALL };
+	struct guest g;
+	struct sim_state ref;
+	struct sim *s0, *s1;
+	u32 lo, hi, a, sum = 0, passes, loop;
+
+	guest_open(&g, "selfsum");
+	lo = sym(&g, "text_start");
+	hi = sym(&g, "text_end");
+	loop = sym(&g, "loop");
+	s0 = reference(&g, &ref);
+	passes = sim_read32(s0, sym(&g, "sum_passes"));
+	for (a = lo; a < hi; a += 4)	/* no translation: the ELF's words */
+		sum += sim_read32(s0, a);
+	assert_int_equal(sim_read32(s0, sym(&g, "text_sum")), sum);
+
+	s1 = guest_sim(&g, &rc);
+	run(s1);
+	print_rt("selfsum", s1);
+	/* the patches are live in memory, yet the guest summed originals */
+	assert_non_null(abt_site_find(s1->rt, loop));
+	assert_int_not_equal(sim_read32(s1, loop), sim_read32(s0, loop));
+	assert_int_equal(sim_read32(s1, sym(&g, "text_sum")), sum);
+	same_state(&g, s1, &ref, "selfsum");
+	/* every word of every pass trapped and was served; the hot summing
+	 * load was never mirrored (it reads code) */
+	assert_true(s1->rt->stats.dsi_reads >= passes * ((hi - lo) / 4));
+	assert_int_equal(s1->rt->stats.mirrors, 0);
+	assert_true(s1->rt->stats.mirror_refused >= 1);
+	assert_null(abt_site_find(s1->rt, sym(&g, "sum_load")));
+	sim_destroy(s0);
+	sim_destroy(s1);
+	sim_elf_free(&g.elf);
+}
+
+/* ------------------------------------------------ (b) self-modifying code */
+
+static void test_smc(void **state)
+{
+	struct run_cfg rc = { .translate = true };
+	u32 thr = linux_prof()->threshold, site, loops;
+	struct guest g;
+	struct sim_state ref;
+	struct sim *s0, *s1;
+
+	guest_open(&g, "smc");
+	site = sym(&g, "smc_site");
+	s0 = reference(&g, &ref);
+	loops = sim_read32(s0, sym(&g, "loop_count"));
+	/* three privileged words ran loop_count times each at that PC */
+	assert_int_equal(sim_pc_exits(s0, site), 3 * loops);
+
+	s1 = guest_sim(&g, &rc);
+	run(s1);
+	print_rt("smc", s1);
+	same_state(&g, s1, &ref, "smc");
+	/* each store dropped the live patch ... */
+	assert_int_equal(s1->rt->stats.smc_drops, 3);
+	/* ... and each new privileged word qualified again at the same PC:
+	 * about threshold exits per word, then translated */
+	assert_true(sim_pc_exits(s1, site) <= 3 * (thr + 1));
+	assert_true(sim_pc_exits(s1, site) >= 3 * thr);
+	assert_true(s1->rt->stats.translations[ABT_SHAPE_INPLACE] >= 3);
+	/* the last word is not privileged: no site, the guest's word */
+	assert_null(abt_site_find(s1->rt, site));
+	assert_int_equal(sim_read32(s1, site), LI(4, 7));
+	sim_destroy(s0);
+	sim_destroy(s1);
+	sim_elf_free(&g.elf);
+}
+
+/* The same guest stopped in its second pass: the site is translated again
+ * with the new word as its original. */
+static void test_smc_requalifies(void **state)
+{
+	struct run_cfg rc = { .translate = true };
+	const struct abt_site *st;
+	struct guest g;
+	struct sim *s;
+	u32 site, nw;
+
+	guest_open(&g, "smc");
+	site = sym(&g, "smc_site");
+	nw = sym(&g, "new_words");
+	s = guest_sim(&g, &rc);
+	/* stop after the second pass's loop (site + 16: after bdnz) */
+	poke32(s, sym(&g, "loop_count"), 100);
+	sim_set_exit(s, site + 16);
+	run(s);			/* end of pass 0 */
+	sim_set_exit(s, sym(&g, "pass"));	/* a block start */
+	run(s);			/* the rewrite, then the start of pass 1 */
+	sim_set_exit(s, site + 16);
+	run(s);			/* end of pass 1 */
+	st = abt_site_find(s->rt, site);
+	assert_non_null(st);
+	assert_int_equal(st->orig, sim_read32(s, nw));	/* mfspr r4,SPRG1 */
+	assert_int_equal(s->rt->stats.smc_drops, 1);
+	sim_destroy(s);
+	sim_elf_free(&g.elf);
+}
+
+/* ------------------------------------------------ (c) data mirroring */
+
+static void test_mirror(void **state)
+{
+	struct run_cfg plain = { .translate = true };
+	struct run_cfg mir = { .translate = true, .features = ABT_FEAT_MIRROR };
+	static const char *const sites[] = {
+		"ld_site", "st_site", "lbz_site", "lhzx_site",
+	};
+	struct guest g;
+	struct sim_state ref;
+	struct sim *s0, *s1, *s2;
+	u64 d1, d2;
+	u32 loops, i;
+
+	guest_open(&g, "mirror");
+	s0 = reference(&g, &ref);
+	loops = sim_read32(s0, sym(&g, "loop_count"));
+
+	s1 = guest_sim(&g, &plain);
+	run(s1);
+	print_rt("mirror: features 0", s1);
+	same_state(&g, s1, &ref, "mirror, no memory features");
+	d1 = s1->rt->stats.dsi_reads + s1->rt->stats.dsi_writes;
+	/* four accesses per iteration trap once the page is traced */
+	assert_true(d1 >= 4 * (loops - 2 * linux_prof()->threshold));
+
+	s2 = guest_sim(&g, &mir);
+	run(s2);
+	print_rt("mirror: MIRROR", s2);
+	same_state(&g, s2, &ref, "mirror, with mirroring");
+	d2 = s2->rt->stats.dsi_reads + s2->rt->stats.dsi_writes;
+	assert_int_equal(s2->rt->stats.mirrors, 1);
+	assert_int_equal(s2->rt->stats.mirror_sites, 4);
+	for (i = 0; i < 4; i++) {
+		const struct abt_site *st = abt_site_find(s2->rt,
+							  sym(&g, sites[i]));
+
+		assert_non_null(st);
+		assert_int_not_equal(st->mirror, 0);
+	}
+	/* DSIs stop once mirrored: threshold per PC, plus the few from the
+	 * other PCs after the loop */
+	assert_true(d2 <= 4 * s2->rt->mirror_threshold + 8);
+	assert_true(d2 * 10 < d1);
+	/* the unrewritten store went to the mirror too */
+	assert_true(s2->rt->stats.mirror_writes >= 2);
+	/* the guest (final loads through unrewritten and rewritten PCs) saw
+	 * the values of the reference: r27..r31 are in the state compared */
+	sim_destroy(s0);
+	sim_destroy(s1);
+	sim_destroy(s2);
+	sim_elf_free(&g.elf);
+}
+
+/* An interrupt at every word of every mirror stub: same final state,
+ * exactly one interrupt, SRR0 never in the TC. */
+static void test_mirror_irq_every_word(void **state)
+{
+	struct run_cfg mir = { .translate = true, .features = ABT_FEAT_MIRROR };
+	static const char *const sites[] = {
+		"ld_site", "st_site", "lbz_site", "lhzx_site",
+	};
+	struct guest g;
+	struct sim_state ref, st;
+	struct sim *s0, *s1, *s;
+	u32 stub[4], words[4], i, k, runs = 0;
+
+	guest_open(&g, "mirror");
+	s0 = reference(&g, &ref);
+	s1 = guest_sim(&g, &mir);
+	run(s1);
+	for (k = 0; k < 4; k++) {
+		const struct abt_site *site =
+			abt_site_find(s1->rt, sym(&g, sites[k]));
+
+		assert_non_null(site);
+		stub[k] = site->stub;
+		words[k] = site->stub_words;
+	}
+	for (k = 0; k < 4; k++) {
+		for (i = 0; i < words[k]; i++) {
+			s = guest_sim(&g, &mir);
+			sim_irq_at(s, stub[k] + 4 * i, SIM_IVOR_EXTERNAL);
+			run(s);
+			assert_int_equal(guest_state(&g, s, &st), 1);
+			if (sim_diff_state(&ref, &st, stderr))
+				fail_msg("interrupt at stub word %u of %s: state differs",
+					 i, sites[k]);
+			assert_int_equal(s->stats.irq_srr0_in_tc, 0);
+			assert_int_equal(s->stats.irqs, 1);
+			sim_destroy(s);
+			runs++;
+		}
+	}
+	print_message("mirror stubs: %u interrupted runs\n", runs);
+	sim_destroy(s0);
+	sim_destroy(s1);
+	sim_elf_free(&g.elf);
+}
+
+/* ------------------------------------------------ (d) split and merge */
+
+static void test_huge_split_merge(void **state)
+{
+	struct run_cfg plain = { .translate = true };
+	struct run_cfg rsz = { .translate = true, .features = ABT_FEAT_RESIZE };
+	struct guest g;
+	struct sim_state ref;
+	struct sim *s0, *s1, *s2, *s3;
+	const struct sim_map *m;
+	u32 loops;
+
+	guest_open(&g, "huge");
+	s0 = reference(&g, &ref);
+	loops = sim_read32(s0, sym(&g, "loop_count"));
+	m = sim_map_of(s0, sym(&g, "counter"));
+	assert_non_null(m);
+	assert_int_equal(m->size, 64u << 20);
+
+	/* without resizing: every data access of the first pass traps */
+	s1 = guest_sim(&g, &plain);
+	run(s1);
+	print_rt("huge: features 0", s1);
+	same_state(&g, s1, &ref, "huge, no memory features");
+	assert_true(s1->rt->stats.dsi_false >=
+		    4 * (loops - 2 * linux_prof()->threshold));
+	assert_int_equal(s1->rt->stats.splits, 0);
+
+	/* with it: split after split_min false DSIs, merged when the patch
+	 * is gone, never for cost (one page of data: next to no misses) */
+	s2 = guest_sim(&g, &rsz);
+	run(s2);
+	print_rt("huge: RESIZE", s2);
+	same_state(&g, s2, &ref, "huge, resizing");
+	assert_int_equal(s2->rt->stats.splits, 1);
+	assert_int_equal(s2->rt->stats.merges, 1);
+	assert_int_equal(s2->rt->stats.merges_cost, 0);
+	assert_true(s2->rt->stats.dsi_false <= s2->rt->split_min + 4);
+	assert_true(s2->rt->stats.tlb_misses >= 1);
+	m = sim_map_of(s2, sym(&g, "counter"));
+	assert_non_null(m);
+	assert_false(m->split);
+	assert_int_equal(m->perm, ABT_PERM_RWX);
+
+	/* misses made expensive: the split costs more than it saves, so it
+	 * is merged back at the end of its window, before the patch goes */
+	s3 = guest_sim(&g, &rsz);
+	s3->rt->cost_miss = 1u << 24;
+	run(s3);
+	print_rt("huge: RESIZE, dear miss", s3);
+	same_state(&g, s3, &ref, "huge, resizing with costly misses");
+	assert_true(s3->rt->stats.merges_cost >= 1);
+	assert_true(s3->rt->stats.splits >= 1);
+
+	sim_destroy(s0);
+	sim_destroy(s1);
+	sim_destroy(s2);
+	sim_destroy(s3);
+	sim_elf_free(&g.elf);
+}
+
+/* ------------------------------------------------ (e) TC by stealing */
+
+static void steal_run(struct guest *g, u32 poke)
+{
+	u32 ro = sym(g, "rodata");
+	/* the only TC region: 64 MiB away, out of branch reach */
+	struct run_cfg plain = {
+		.translate = true,
+		.tc = { 0x4000000, 0x10000 },
+		.steal = { ro, 4096 },
+	};
+	struct run_cfg stl = plain;
+	struct sim_state ref;
+	struct sim *s0, *s1, *s2;
+	const struct abt_site *st;
+	u32 loop = sym(g, "loop");
+
+	stl.features = ABT_FEAT_STEAL;
+	{
+		struct run_cfg r0 = { .translate = false };
+
+		s0 = guest_sim(g, &r0);
+		poke32(s0, sym(g, "poke"), poke);
+		run(s0);
+		guest_state(g, s0, &ref);
+	}
+	s1 = guest_sim(g, &plain);
+	poke32(s1, sym(g, "poke"), poke);
+	run(s1);
+	print_rt(poke ? "steal+poke: features 0" : "steal: features 0", s1);
+	same_state(g, s1, &ref, "steal, no memory features");
+	assert_null(abt_site_find(s1->rt, loop));	/* no TC in reach */
+
+	s2 = guest_sim(g, &stl);
+	poke32(s2, sym(g, "poke"), poke);
+	run(s2);
+	print_rt(poke ? "steal+poke: STEAL" : "steal: STEAL", s2);
+	same_state(g, s2, &ref, "steal, stealing");
+	assert_int_equal(s2->rt->stats.tc_stolen_bytes, 4096);
+	/* with poke the second loop runs untranslated: its range is gone */
+	assert_true(s2->stats.exits * (poke ? 2 : 4) < s1->stats.exits);
+	if (!poke) {
+		st = abt_site_find(s2->rt, loop);
+		assert_non_null(st);
+		assert_true(st->stub - ro < 4096);
+		assert_non_null(abt_mirror_find(s2->rt, ro));
+		/* the guest read all of rodata: served from the mirror */
+		assert_true(s2->rt->stats.stolen_reads >= 1024);
+		assert_int_equal(s2->rt->stats.unsteals, 0);
+	} else {
+		/* its store gave the range back: stubs dropped, bytes home */
+		assert_int_equal(s2->rt->stats.unsteals, 1);
+		assert_null(abt_mirror_find(s2->rt, ro));
+		assert_null(abt_site_find(s2->rt, loop));
+	}
+	sim_destroy(s0);
+	sim_destroy(s1);
+	sim_destroy(s2);
+}
+
+static void test_steal(void **state)
+{
+	struct guest g;
+
+	guest_open(&g, "steal");
+	steal_run(&g, 0);
+	steal_run(&g, 1);
+	sim_elf_free(&g.elf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_selfsum),
+		cmocka_unit_test(test_smc),
+		cmocka_unit_test(test_smc_requalifies),
+		cmocka_unit_test(test_mirror),
+		cmocka_unit_test(test_mirror_irq_every_word),
+		cmocka_unit_test(test_huge_split_merge),
+		cmocka_unit_test(test_steal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
