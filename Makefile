@@ -57,6 +57,7 @@ include tests/golden/golden.mk
 include guests/guests.mk
 include tools/trace/trace.mk
 include tools/abt-trace/abt-trace.mk
+include tools/profile/profile.mk
 include kvm-glue/vmm/vmm.mk
 include kvm-glue/linux/series.mk
 include kvm-glue/e2e/e2e.mk

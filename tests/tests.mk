@@ -90,3 +90,17 @@ $(BUILD)/tests/test_trace: tests/test_trace.c $(BUILD)/libabtt.a
 		-lcmocka $(LDFLAGS) -o $@
 
 -include $(BUILD)/tests/test_trace.d
+
+# Profile files (docs/profile-format.md): round trips, every validation,
+# the supervisor rule against the golden trace, the committed profiles.
+TESTS += $(BUILD)/tests/test_profile
+
+$(BUILD)/tests/test_profile: tests/test_profile.c $(BUILD)/libabtp.a \
+			     $(BUILD)/libabtt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itools/profile -Itools/trace -MMD -MP \
+		-DABT_SRCDIR='"$(CURDIR)"' -DABTP_NO_COMMITTED $< \
+		$(BUILD)/libabtp.a $(BUILD)/libabtt.a -lz -lcmocka \
+		$(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_profile.d

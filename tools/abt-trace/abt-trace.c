@@ -91,6 +91,8 @@ static const char usage_text[] =
 "                           --timeout (each pass gets the full timeout).\n"
 "      --sites FILE         arm only these addresses (first hex number of\n"
 "                           each line, e.g. the pc= column of a --dump)\n"
+"      --rule NAME          arm only sites of this rule (e.g. tlbwe: with\n"
+"                           a large -k, every TLB write's MAS registers)\n"
 "  -k, --per-site K         executions recorded per site (default 8)\n"
 "  -n, --max-records N      stop after N records\n"
 "  -t, --timeout SECONDS    stop after this long (trace marked truncated)\n"
@@ -170,6 +172,7 @@ struct opts {
 	const char *out, *dump, *guest, *qemu;
 	const char *until_console, *script_path, *console_log;
 	const char *sites_path;
+	int rule;		/* --rule: only this rule's sites; 0: all */
 	struct elf_arg elf[MAX_ELF];
 	int nelf;
 	unsigned int per_site;
@@ -230,7 +233,7 @@ static void parse_elf_arg(struct opts *o, const char *arg)
 
 static void parse_opts(struct opts *o, int argc, char **argv)
 {
-	enum { O_DUMP = 256, O_LOG, O_QEMU, O_RSPTO, O_SITES, O_PRE };
+	enum { O_DUMP = 256, O_LOG, O_QEMU, O_RSPTO, O_SITES, O_PRE, O_RULE };
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "dump", required_argument, NULL, O_DUMP },
@@ -246,6 +249,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{ "rsp-timeout", required_argument, NULL, O_RSPTO },
 		{ "sites", required_argument, NULL, O_SITES },
 		{ "prepass", no_argument, NULL, O_PRE },
+		{ "rule", required_argument, NULL, O_RULE },
 		{ "compress", no_argument, NULL, 'z' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -315,6 +319,17 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case O_SITES:
 			o->sites_path = optarg;
 			break;
+		case O_RULE: {
+			int r;
+
+			for (r = 1; r < ABT_RULE_COUNT; r++)
+				if (!strcmp(abt_rules[r].name, optarg))
+					break;
+			if (r == ABT_RULE_COUNT)
+				die("--rule: no rule named '%s' in gen/", optarg);
+			o->rule = r;
+			break;
+		}
 		case O_RSPTO:
 			o->rsp_timeout_ms = (int)parse_uint(optarg,
 						"--rsp-timeout", 3600000);
@@ -622,6 +637,26 @@ static void filter_sites(struct sites *s, const char *path)
 	fclose(f);
 	note("--sites %s: %u addresses listed, %zu of %zu scanned sites kept, %u not in any image",
 	     path, nlisted, keep.n - nextra, s->n, nextra);
+	free(s->v);
+	free(s->hash);
+	*s = keep;
+}
+
+/* --rule: keep the sites of one rule (listed addresses outside the images,
+ * whose word is not known yet, stay: their hits are checked as they come) */
+static void filter_rule(struct sites *s, int rule)
+{
+	struct sites keep = { 0 };
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct site *t = &s->v[i];
+
+		if (t->rule == rule || t->rule == ABT_RULE_NONE)
+			site_add(&keep, t->pc, t->word, t->rule, t->elf);
+	}
+	note("--rule %s: %zu of %zu sites kept", abt_rules[rule].name,
+	     keep.n, s->n);
 	free(s->v);
 	free(s->hash);
 	*s = keep;
@@ -1326,7 +1361,7 @@ static void log_line(struct cap *c, const char *l)
 		return;
 	c->nlogged++;
 	rule = abt_decode((uint32_t)word, &f);
-	if (rule == ABT_RULE_NONE)
+	if (rule == ABT_RULE_NONE || (c->o->rule && rule != c->o->rule))
 		return;
 	s = site_find(&c->sites, (uint32_t)addr);
 	if (!s) {
@@ -2094,6 +2129,9 @@ static void fill_header(struct cap *c)
 			       (o->nelf || o->prepass) && o->sites_path ?
 			       "," : "",
 			       o->sites_path ? "list" : "");
+	if (o->rule)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					" rule=%s", abt_rules[o->rule].name);
 	for (i = 0; i < o->nelf; i++) {
 		const char *b = strrchr(o->elf[i].path, '/');
 
@@ -2343,6 +2381,8 @@ int main(int argc, char **argv)
 		     o.elf[i].nsites, o.elf[i].method);
 	if (o.sites_path)
 		filter_sites(&c.sites, o.sites_path);
+	if (o.rule)
+		filter_rule(&c.sites, o.rule);
 	if (!c.sites.n && !o.prepass)
 		die("no site to arm: no privileged instruction in the --elf images%s",
 		    o.sites_path ? " that --sites lists" : "");
