@@ -52,6 +52,7 @@ static void usage(FILE *f)
 "                          and DIR/replay-NAME.gp (gnuplot: PNG + SVG)\n"
 "  -n, --name NAME         NAME for --out files (default: profile basename)\n"
 "      --max-events N      stop after N events\n"
+"      --repeat N          replay N times, report the best CPU time (bench)\n"
 "  -q, --quiet             no table\n"
 "  -h, --help\n");
 }
@@ -415,11 +416,13 @@ int main(int argc, char **argv)
 		{ "csv", 1, 0, 11 }, { "out", 1, 0, 'o' },
 		{ "name", 1, 0, 'n' }, { "quiet", 0, 0, 'q' },
 		{ "help", 0, 0, 'h' }, { "max-events", 1, 0, 12 },
+		{ "repeat", 1, 0, 13 },
 		{ 0, 0, 0, 0 },
 	};
 	struct replay cfg;
 	const char *csv = NULL, *out = NULL, *name = NULL;
-	u32 top = 20;
+	u32 top = 20, repeat = 1;
+	double best = 0;
 	bool quiet = false;
 	int c, i, rc = 0;
 	double *dp;
@@ -470,6 +473,10 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 11: csv = optarg; break;
+		case 13:
+			if (parse_u32(optarg, &repeat) || !repeat || repeat > 1000)
+				goto bad;
+			break;
 		case 12: {
 			u32 v;
 
@@ -510,6 +517,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		*r = cfg;
+		for (u32 k = 1; k < repeat; k++) {	/* --repeat: best rate */
+			struct replay *t = malloc(sizeof(*t));
+
+			if (!t) {
+				fprintf(stderr, "abt-replay: out of memory\n");
+				return 1;
+			}
+			*t = cfg;
+			if (replay_run(t, argv[i]) == 0 &&
+			    (best == 0 || t->cpu_seconds < best))
+				best = t->cpu_seconds;
+			replay_free(t);
+			free(t);
+		}
 		if (replay_run(r, argv[i])) {
 			fprintf(stderr, "abt-replay: %s: %s\n", argv[i], r->err);
 			replay_free(r);
@@ -522,6 +543,9 @@ int main(int argc, char **argv)
 		snprintf(nm, sizeof(nm), "%s", name ? name : b);
 		if (!name && strchr(nm, '.'))
 			*strrchr(nm, '.') = 0;
+		if (best > 0 && best < r->cpu_seconds)
+			r->cpu_seconds = best;
+		best = 0;
 		if (!quiet) {
 			print_table(r, argv[i]);
 			if (i + 1 < argc)

@@ -164,8 +164,30 @@ static int port_set_page_perm(void *port, u32 ea, u32 perm)
 	u8 old = p->perm[pn], mi = r->mapidx[pn];
 
 	p->perm[pn] = (u8)perm;
-	if (mi && restricted(old) != restricted((u8)perm))
+	if (restricted(old) == restricted((u8)perm))
+		return 0;
+	if (mi)
 		p->nrestr[mi] += restricted((u8)perm) ? 1 : -1;
+	if (restricted((u8)perm)) {
+		if (p->nrlist == p->rcap) {
+			u32 nc = p->rcap ? 2 * p->rcap : 256;
+			u32 *nl = realloc(p->rlist, nc * sizeof(*nl));
+
+			if (!nl)
+				return -1;
+			p->rlist = nl;
+			p->rcap = nc;
+		}
+		p->rlist[p->nrlist++] = pn;
+	} else {
+		u32 i;
+
+		for (i = 0; i < p->nrlist; i++)
+			if (p->rlist[i] == pn) {
+				p->rlist[i] = p->rlist[--p->nrlist];
+				break;
+			}
+	}
 	return 0;
 }
 
@@ -375,16 +397,14 @@ static void tlb1_write(struct replay *r, const struct abtp_event *ev)
 						r->tlb1[k] = 0;
 			}
 		}
-		for (pn = ea >> 12, n = 0; n < m->size >> 12; n++, pn++)
-			r->mapidx[pn] = (u8)mi;
+		memset(r->mapidx + (ea >> 12), mi, m->size >> 12);
 		for (q = 0; q < r->npol; q++) {
 			struct rp_pol *p = &r->pol[q];
 			u32 cnt = 0;
 
 			p->split[mi] = 0;
-			for (pn = ea >> 12, n = 0; p->perm && n < m->size >> 12;
-			     n++, pn++)
-				cnt += restricted(p->perm[pn]);
+			for (k = 0; k < p->nrlist; k++)
+				cnt += p->rlist[k] - (ea >> 12) < m->size >> 12;
 			p->nrestr[mi] = cnt;
 			if (p->rt && r->have_memfeat)
 				replay_guest_map(p->rt, ea, m->size, m->pa);
@@ -778,6 +798,7 @@ void replay_free(struct replay *r)
 			free(p->dir[i]);
 		}
 		free(p->perm);
+		free(p->rlist);
 		free(p->rt);
 		free(p->tl_exits);
 		free(p->tl_dsis);

@@ -64,6 +64,7 @@ struct rp_pol {
 	u8 *perm;			/* shadow permission per 4 KiB page */
 	u8 split[RP_MAX_MAPS];
 	u32 nrestr[RP_MAX_MAPS];	/* restricted pages in each mapping */
+	u32 *rlist, nrlist, rcap;	/* restricted pages (not R+W) */
 	bool has_split;
 	u32 tlb0[RP_TLB0_SETS][RP_TLB0_WAYS];
 	u8 tlb0_rr[RP_TLB0_SETS];
