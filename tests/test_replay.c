@@ -333,6 +333,70 @@ static void test_tlb1_mapping_false_dsis(void **state)
 	done(r);
 }
 
+static void test_resize_splits_mapping(void **state)
+{
+	static const u32 wa[] = { 0x200, W_MFMSR };
+	static const u32 wb[] = { 0x200, W_RFI };
+	struct prof p;
+	struct replay *r;
+	int i;
+
+	prof_begin(&p, "linux-test");
+	prof_page(&p, PAGE_A, wa, 1);
+	prof_page(&p, PAGE_B, wb, 1);
+	ev_tlb1(&p, 1, 0xc0000000u, 16, true);	/* 64 MiB */
+	for (i = 0; i < 100; i++)
+		ev_exec(&p, PAGE_A + 0x200, W_MFMSR);
+	for (i = 0; i < 1000; i++)
+		ev_access(&p, PAGE_B + 0x400, PAGE_B + 0x10 + 4 * (i & 7), false);
+	r = prof_run(&p);
+	if (!r->have_memfeat) {
+		done(r);
+		skip();
+	}
+	/* without resizing: every access is a false DSI */
+	assert_int_equal(pol(r, RP_ABT)->dsi_false, 1000);
+	assert_int_equal(pol(r, RP_MIRROR)->dsi_false, 1000);
+	/* with it: the mapping is split after a few, then no more */
+	assert_true(pol(r, RP_RESIZE)->st.splits >= 1);
+	assert_true(pol(r, RP_RESIZE)->dsi_false < 100);
+	assert_true(pol(r, RP_RESIZE)->tlb_misses >= 1);
+	assert_true(pol(r, RP_FULL)->dsi_false < 100);
+	assert_true(pol(r, RP_RESIZE)->t_nested_us < pol(r, RP_ABT)->t_nested_us);
+	done(r);
+}
+
+static void test_mirror_hot_data_on_code_page(void **state)
+{
+	static const u32 wa[] = { 0x200, W_MFMSR };
+	static const u32 wb[] = { 0x400, 0x80850000u };	/* lwz r4,0(r5) */
+	struct prof p;
+	struct replay *r;
+	int i;
+
+	prof_begin(&p, "linux-test");
+	prof_page(&p, PAGE_A, wa, 1);
+	prof_page(&p, PAGE_B, wb, 1);
+	for (i = 0; i < 100; i++)
+		ev_exec(&p, PAGE_A + 0x200, W_MFMSR);
+	/* one load instruction (not on a traced page) reading a word that
+	 * sits on the traced page, over and over */
+	for (i = 0; i < 1000; i++)
+		ev_access(&p, PAGE_B + 0x400, PAGE_A + 0x800, false);
+	r = prof_run(&p);
+	if (!r->have_memfeat) {
+		done(r);
+		skip();
+	}
+	assert_int_equal(pol(r, RP_ABT)->dsi_traced_r, 1000);
+	assert_true(pol(r, RP_MIRROR)->st.mirrors >= 1);
+	assert_true(pol(r, RP_MIRROR)->mirrored_accesses > 900);
+	assert_true(pol(r, RP_MIRROR)->dsi_traced_r < 100);
+	assert_int_equal(pol(r, RP_RESIZE)->dsi_traced_r, 1000);
+	assert_true(pol(r, RP_FULL)->dsi_traced_r < 100);
+	done(r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct replay *r = calloc(1, sizeof(*r));
@@ -365,6 +429,8 @@ int main(void)
 		cmocka_unit_test(test_pv_set),
 		cmocka_unit_test(test_cluster_members_free),
 		cmocka_unit_test(test_tlb1_mapping_false_dsis),
+		cmocka_unit_test(test_resize_splits_mapping),
+		cmocka_unit_test(test_mirror_hot_data_on_code_page),
 		cmocka_unit_test(test_bad_input),
 	};
 

@@ -178,6 +178,9 @@ static void print_table(const struct replay *r, const char *path)
 	       PRIu64 " store, %" PRIu64 " TLB1), icount %" PRIu64 ", %u pages, %u sites\n",
 	       r->nevents, r->info.nexec, r->info.nload, r->info.nstore,
 	       r->info.ntlb1, r->icount_end, r->info.npages, r->nsites);
+	if (r->naccess)
+		printf("   %" PRIu64 " of %" PRIu64 " loads/stores at a PC on no profile page (mirroring cannot rewrite those)\n",
+		       r->access_pc_unknown, r->naccess);
 	printf("   rules profile %s: threshold %u, magic 0x%08x; TC",
 	       r->prof.name, r->prof.threshold, r->prof.magic_ea);
 	for (k = 0; k < (int)r->ntc; k++)

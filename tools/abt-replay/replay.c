@@ -693,6 +693,13 @@ int replay_run(struct replay *r, const char *path)
 	if (!r->nbuckets)
 		r->nbuckets = 200;
 	r->mapidx = calloc(1u << 20, 1);
+	r->known = calloc(1u << 17, 1);
+	if (!r->known) {
+		errf(r, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < info->npages; i++)
+		r->known[pages[i].ea >> 15] |= (u8)(1u << ((pages[i].ea >> 12) & 7));
 	r->site_mask = 4095;
 	r->site_idx = calloc(r->site_mask + 1, sizeof(u32));
 	if (!r->mapidx || !r->site_idx) {
@@ -748,6 +755,8 @@ int replay_run(struct replay *r, const char *path)
 		case ABTP_EV_LOAD:
 		case ABTP_EV_STORE:
 			r->naccess++;
+			if (!(r->known[ev.pc >> 15] >> ((ev.pc >> 12) & 7) & 1))
+				r->access_pc_unknown++;
 			for (q = 0; q < r->npol; q++)
 				if (r->pol[q].rt)
 					access_event(r, &r->pol[q], &ev, b);
@@ -804,6 +813,7 @@ void replay_free(struct replay *r)
 		free(p->tl_dsis);
 	}
 	free(r->mapidx);
+	free(r->known);
 	free(r->site_idx);
 	free(r->sites);
 	if (r->rd)

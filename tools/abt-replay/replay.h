@@ -107,6 +107,9 @@ struct replay {
 	struct rp_site *sites;
 	u32 nsites, site_cap, site_mask, *site_idx;
 	u8 *mapidx;			/* page -> map index */
+	u8 *known;			/* bit per page: in the profile */
+	u64 access_pc_unknown;		/* LOAD/STORE at a PC on no profile
+					 * page (cannot be rewritten) */
 	struct rp_map maps[RP_MAX_MAPS];
 	u8 tlb1[RP_TLB1_ENTRIES];	/* ESEL -> map index */
 };
