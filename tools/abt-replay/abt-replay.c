@@ -369,8 +369,8 @@ static int write_out(const struct replay *r, const char *dir,
 	if (!f)
 		return -1;
 	for (i = 0; i < 2; i++) {
-		const char *term = i ? "svg size 1000,600 dynamic" :
-				       "pngcairo size 1000,600";
+		const char *term = i ? "svg size 1000,800 dynamic" :
+				       "pngcairo size 1000,800";
 		const char *ext = i ? "svg" : "png";
 
 		if (i == 0)
@@ -378,16 +378,26 @@ static int write_out(const struct replay *r, const char *dir,
 				"set datafile missing '?'\n", dir, name);
 		fprintf(f, "set terminal %s\nset output '%s/replay-%s-timeline.%s'\n",
 			term, dir, name, ext);
-		fprintf(f, "set title \"%s: privileged exits per %u-th of the boot, by policy\" noenhanced\n"
-			"set xlabel 'guest instructions (millions)'\nset ylabel 'exits per bucket'\n"
-			"set logscale y\nset key outside right\nset grid\nunset style\n",
+		fprintf(f, "set multiplot layout 2,1\n"
+			"set title \"%s: privileged exits per 1/%u of the boot, by policy\" noenhanced\n"
+			"set xlabel ''\nset ylabel 'exits per bucket'\n"
+			"set logscale y\nset key outside right\nset grid\n",
 			name, r->nbuckets);
 		fprintf(f, "plot ");
 		for (q = 0; q < r->npol; q++)
-			fprintf(f, "%s'%s/replay-%s-timeline.dat' using 1:($%d > 0 ? $%d : 1/0) with steps lw 2 title '%s'",
+			fprintf(f, "%s'%s/replay-%s-timeline.dat' using 1:($%d > 0 ? $%d : 1/0) with steps lw 2 dt %d title '%s'",
 				q ? ", \\\n     " : "", dir, name, q + 2, q + 2,
+				q + 1, r->pol[q].name);
+		fprintf(f, "\nset title \"DSIs (traced and false) per bucket\"\n"
+			"set xlabel 'guest instructions (millions)'\nset ylabel 'DSIs per bucket'\n");
+		fprintf(f, "plot ");
+		for (q = 0; q < r->npol; q++)
+			fprintf(f, "%s'%s/replay-%s-timeline.dat' using 1:($%d > 0 ? $%d : 1/0) with steps lw 2 dt %d title '%s'",
+				q ? ", \\\n     " : "", dir, name,
+				q + 2 + r->npol, q + 2 + r->npol, q + 1,
 				r->pol[q].name);
-		fprintf(f, "\nunset logscale y\n");
+		fprintf(f, "\nunset multiplot\n");
+		fprintf(f, "unset logscale y\n");
 		fprintf(f, "set output '%s/replay-%s-sites.%s'\n", dir, name, ext);
 		fprintf(f, "set title \"%s: top %u sites by stock exits\" noenhanced\n"
 			"set xlabel ''\nset ylabel 'exits'\nset logscale y\n"
