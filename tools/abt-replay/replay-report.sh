@@ -98,6 +98,25 @@ brief assumes for e500v2 hardware; a DSI as an exit plus the emulated
 access (1.5 us); a shadow TLB miss as an exit (1.0 us); 1 ns per guest
 instruction (about 1 GHz, IPC 1).
 
+## Reading the tables
+
+`exits`: privileged-instruction exits (the stock row is every EXEC);
+`removed`: share of the stock exits gone; `of-remov`: share gone of the
+stock exits at rules abt can translate under the rules profile (shape not
+`trap`; the rest, e.g. `rfi`, `tlbwe`, `mtspr` DEC/TSR, always trap);
+`transl`: translations made (in place, branch and cluster stubs; a site
+patched again after a drop counts again); `dsi-traced`: loads/stores that
+hit a traced (execute-only) page; `dsi-false`: accesses to untraced pages
+that share an unsplit guest TLB1 mapping with a traced page; `tlb-miss`:
+modelled shadow TLB0 misses in split mappings; `mirrors`: data mirrors
+made; `splits/merges`: mapping splits and merges by adaptive resizing;
+`TC-peak`: bytes of stubs at the peak; `silicon-ms` / `nested-ms`: the
+modelled time of the exits, DSIs, misses and stub instructions (not of the
+rest of the boot). The goal line checks the issue's target: abt-full
+removes >= 97% of the removable exits while traced-page DSIs stay below
+1% of the exits removed. `replay:` is the replay's own speed (CPU time of
+the pass over the events, reading included, all policies at once).
+
 ## What the profiles cannot show
 
 - Data accesses are recorded only on pages holding a privileged site. In
