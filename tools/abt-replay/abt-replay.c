@@ -48,7 +48,7 @@ static void usage(FILE *f)
 "  -b, --buckets N         timeline buckets over icount (default 200)\n"
 "      --top N             sites in the per-site data (default 20)\n"
 "      --csv FILE          append one CSV row per policy (header if new)\n"
-"  -o, --out DIR           write DIR/replay-NAME-{timeline,sites,rules}.dat\n"
+"  -o, --out DIR           write DIR/replay-NAME-{timeline,sites}.dat\n"
 "                          and DIR/replay-NAME.gp (gnuplot: PNG + SVG)\n"
 "  -n, --name NAME         NAME for --out files (default: profile basename)\n"
 "      --max-events N      stop after N events\n"
@@ -82,8 +82,10 @@ static int parse_policies(const char *s, u32 *out)
 		}
 		m |= 1u << i;
 	}
-	if (!m)
+	if (!m) {
+		fprintf(stderr, "abt-replay: no policy in '%s'\n", s);
 		return -1;
+	}
 	*out = m;
 	return 0;
 }
@@ -448,7 +450,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'p':
 			if (parse_policies(optarg, &cfg.policies))
-				goto bad;
+				return 2;
 			break;
 		case 'r':
 			cfg.rule_profile = optarg;
@@ -545,7 +547,7 @@ int main(int argc, char **argv)
 			free(t);
 		}
 		if (replay_run(r, argv[i])) {
-			fprintf(stderr, "abt-replay: %s: %s\n", argv[i], r->err);
+			fprintf(stderr, "abt-replay: %s\n", r->err);
 			replay_free(r);
 			free(r);
 			rc = 1;

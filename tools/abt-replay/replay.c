@@ -638,7 +638,7 @@ int replay_run(struct replay *r, const char *path)
 	prof = abt_profile_find(r->rule_profile ? r->rule_profile :
 				(strstr(info->guest, "boot") ? "uboot" : "linux"));
 	if (!prof) {
-		errf(r, "no rules profile '%s' (see rules/*.rule)",
+		errf(r, "%s: no rules profile '%s' (see rules/*.rule)", path,
 		     r->rule_profile ? r->rule_profile : info->guest);
 		return -1;
 	}
