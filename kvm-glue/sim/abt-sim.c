@@ -44,6 +44,12 @@ static void usage(FILE *f)
 "  --tc EA:SIZE          translation cache region, repeatable (default: the\n"
 "                        profile's, else 128K above the highest RAM)\n"
 "  --max-insns N         give up after N guest instructions (default 2G)\n"
+"  --features LIST       memory features, comma-separated: mirror, resize,\n"
+"                        steal, all, none (default none: traced pages only)\n"
+"  --mirror EA:SIZE      mirror region (default: 64K above RAM and TC when\n"
+"                        mirror or steal is on)\n"
+"  --steal EA:SIZE       a read-only guest range the runtime may steal for\n"
+"                        TC space (with --features steal), repeatable\n"
 "  --quiet               no progress lines, only the final report\n"
 "  --compare             run twice, without and with translation, and print\n"
 "                        exits per rule side by side; exit status 1 if the\n"
@@ -132,7 +138,34 @@ static void print_report(struct sim *s, const char *path, bool ok)
 enum {
 	OPT_PROFILE = 256, OPT_NO_TRANSLATE, OPT_THRESHOLD, OPT_IRQ_EVERY,
 	OPT_EXIT, OPT_RAM, OPT_TC, OPT_MAX_INSNS, OPT_QUIET, OPT_COMPARE, OPT_HELP,
+	OPT_FEATURES, OPT_MIRROR, OPT_STEAL,
 };
+
+static int parse_features(const char *s, u32 *f)
+{
+	static const struct { const char *name; u32 bits; } names[] = {
+		{ "mirror", ABT_FEAT_MIRROR }, { "resize", ABT_FEAT_RESIZE },
+		{ "steal", ABT_FEAT_STEAL }, { "all", ABT_FEAT_ALL },
+		{ "none", 0 },
+	};
+	char buf[128], *tok, *save = NULL;
+	size_t i;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	*f = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return -1;
+		*f |= names[i].bits;
+	}
+	return 0;
+}
 
 /* Load and run the guest once; NULL (and *ret = 1) if it cannot start. */
 static struct sim *run_guest(const struct sim_config *cfg, const char *path,
@@ -231,7 +264,18 @@ static int compare(struct sim *stock, struct sim *abt, const char *path)
 	if (abt->rt) {
 		const struct abt_stats *st = &abt->rt->stats;
 
-		printf("\nabt: %llu inplace, %llu branch, %llu cluster translations "
+		printf("\nabt: DSIs on traced pages %llu reads, %llu writes, "
+		       "%llu false; %llu mirrors (%llu accesses rewritten); "
+		       "%llu splits, %llu merges; %llu TC bytes stolen\n",
+		       (unsigned long long)st->dsi_reads,
+		       (unsigned long long)st->dsi_writes,
+		       (unsigned long long)st->dsi_false,
+		       (unsigned long long)st->mirrors,
+		       (unsigned long long)st->mirror_sites,
+		       (unsigned long long)st->splits,
+		       (unsigned long long)st->merges,
+		       (unsigned long long)st->tc_stolen_bytes);
+		printf("abt: %llu inplace, %llu branch, %llu cluster translations "
 		       "(%llu failed), %llu TC bytes, %llu traced reads, "
 		       "%llu traced writes\n",
 		       (unsigned long long)st->translations[ABT_SHAPE_INPLACE],
@@ -273,6 +317,9 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "features", required_argument, NULL, OPT_FEATURES },
+		{ "mirror", required_argument, NULL, OPT_MIRROR },
+		{ "steal", required_argument, NULL, OPT_STEAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile = "linux", *path;
@@ -328,6 +375,20 @@ int main(int argc, char **argv)
 			break;
 		case OPT_QUIET:
 			quiet = true;
+			break;
+		case OPT_FEATURES:
+			if (parse_features(optarg, &cfg.features))
+				bad = "--features needs mirror,resize,steal,all or none";
+			break;
+		case OPT_MIRROR:
+			if (parse_range(optarg, &cfg.mirror))
+				bad = "--mirror needs EA:SIZE";
+			break;
+		case OPT_STEAL:
+			if (cfg.nsteal >= ABT_MAX_STEAL_HINTS)
+				bad = "too many --steal ranges";
+			else if (parse_range(optarg, &cfg.steal[cfg.nsteal++]))
+				bad = "--steal needs EA:SIZE";
 			break;
 		case OPT_COMPARE:
 			do_compare = true;

@@ -247,11 +247,48 @@ static int and_perm(struct sim *s, const struct sim_map *m, u32 page,
 	return 0;
 }
 
-static int apply_eff(struct sim *s, const struct sim_map *m, u32 page,
-		     u32 *acc)
+/*
+ * Apply what holds on every page of m: its own permission, or m's if m is
+ * unsplit. In runs of equal permission: Unicorn splits its memory regions
+ * at every protection boundary and never joins them again, and it has a
+ * limit on their number.
+ */
+static int map_protect(struct sim *s, const struct sim_map *m)
 {
-	return protect_page(s, page, m && !m->split && m->size ? m->perm :
-				     page_perm(s, page));
+	bool whole = m->size && !m->split;
+	int i;
+
+	for (i = 0; i < s->nreg; i++) {
+		struct sim_region *r = &s->reg[i];
+		u64 lo = r->base > m->ea ? r->base : m->ea;
+		u64 hi = (u64)r->base + r->size < (u64)m->ea + m->size ?
+			 (u64)r->base + r->size : (u64)m->ea + m->size;
+		u64 p, run = lo;
+		u32 perm = 0, cur;
+		uc_err e;
+
+		if (r->kind == SIM_REGION_MAGIC || lo >= hi)
+			continue;
+		for (p = lo; p <= hi; p += SIM_PAGE) {
+			cur = p < hi ? (whole ? m->perm : page_perm(s, (u32)p)) :
+				       ~0u;
+			if (p == lo) {
+				perm = cur;
+				continue;
+			}
+			if (cur == perm)
+				continue;
+			e = uc_mem_protect(s->uc, run, p - run, to_uc_prot(perm));
+			if (e != UC_ERR_OK)
+				return sim_errf(s, "uc_mem_protect(0x%08llx+0x%llx): %s",
+						(unsigned long long)run,
+						(unsigned long long)(p - run),
+						uc_strerror(e));
+			run = p;
+			perm = cur;
+		}
+	}
+	return 0;
 }
 
 /* Recompute an unsplit map's permission and apply what now holds (all
@@ -264,7 +301,7 @@ static int map_apply(struct sim *s, struct sim_map *m, bool force)
 	if (!force && acc == m->perm)
 		return 0;
 	m->perm = acc;
-	return map_pages(s, m, apply_eff, NULL);
+	return map_protect(s, m);
 }
 
 void sim_tlb1_sync(struct sim *s)
@@ -297,7 +334,7 @@ void sim_tlb1_sync(struct sim *s)
 		if (m->split)
 			s->nsplit--;
 		m->split = true;	/* per-page permissions from now on */
-		map_pages(s, m, apply_eff, NULL);
+		map_protect(s, m);
 		if (s->rt)
 			abt_guest_unmap(s->rt, m->ea, m->size);
 		m->size = 0;
@@ -379,7 +416,7 @@ static int port_split_mapping(void *port, u32 ea, u32 size)
 	s->nsplit++;
 	s->stlb_next = 0;
 	memset(s->stlb, 0, sizeof(s->stlb));
-	return map_pages(s, m, apply_eff, NULL) ? -1 : 0;
+	return map_protect(s, m) ? -1 : 0;
 }
 
 static int port_merge_mapping(void *port, u32 ea, u32 size)
