@@ -383,22 +383,22 @@ static int write_out(const struct replay *r, const char *dir,
 		fprintf(f, "set multiplot layout 2,1\n"
 			"set title \"%s: privileged exits per 1/%u of the boot, by policy\" noenhanced\n"
 			"set xlabel ''\nset ylabel 'exits per bucket'\n"
-			"set logscale y\nset key outside right\nset grid\n",
+			"set logscale y\nset yrange [0.9:*]\nset key outside right\nset grid\n",
 			name, r->nbuckets);
 		fprintf(f, "plot ");
 		for (q = 0; q < r->npol; q++)
-			fprintf(f, "%s'%s/replay-%s-timeline.dat' using 1:($%d > 0 ? $%d : 1/0) with steps lw 2 dt %d title '%s'",
+			fprintf(f, "%s'%s/replay-%s-timeline.dat' using 1:($%d > 0 ? $%d : 0.1) with steps lw 2 dt %d title '%s'",
 				q ? ", \\\n     " : "", dir, name, q + 2, q + 2,
 				q + 1, r->pol[q].name);
 		fprintf(f, "\nset title \"DSIs (traced and false) per bucket\"\n"
 			"set xlabel 'guest instructions (millions)'\nset ylabel 'DSIs per bucket'\n");
 		fprintf(f, "plot ");
 		for (q = 0; q < r->npol; q++)
-			fprintf(f, "%s'%s/replay-%s-timeline.dat' using 1:($%d > 0 ? $%d : 1/0) with steps lw 2 dt %d title '%s'",
+			fprintf(f, "%s'%s/replay-%s-timeline.dat' using 1:($%d > 0 ? $%d : 0.1) with steps lw 2 dt %d title '%s'",
 				q ? ", \\\n     " : "", dir, name,
 				q + 2 + r->npol, q + 2 + r->npol, q + 1,
 				r->pol[q].name);
-		fprintf(f, "\nunset multiplot\n");
+		fprintf(f, "\nunset multiplot\nset yrange [*:*]\n");
 		fprintf(f, "unset logscale y\n");
 		fprintf(f, "set output '%s/replay-%s-sites.%s'\n", dir, name, ext);
 		fprintf(f, "set title \"%s: top %u sites by stock exits\" noenhanced\n"
