@@ -333,7 +333,7 @@ static struct rp_site *site_get(struct replay *r, u32 pc, u32 word)
 static void tlb1_write(struct replay *r, const struct abtp_event *ev)
 {
 	u32 mas0 = ev->word, mas1 = ev->mas1, mas2 = ev->ea, mas3 = ev->mas3;
-	u32 esel = (mas0 >> 16) & (RP_TLB1_ENTRIES - 1), tsz, pn, n, k;
+	u32 esel = (mas0 >> 16) & (RP_TLB1_ENTRIES - 1), tsz, k;
 	u64 size;
 	int mi, j, q;
 
@@ -353,9 +353,8 @@ static void tlb1_write(struct replay *r, const struct abtp_event *ev)
 			p->split[mi] = 0;
 			p->nrestr[mi] = 0;
 		}
-		for (pn = m->ea >> 12, n = 0; n < m->size >> 12; n++, pn++)
-			if (r->mapidx[pn] == mi)
-				r->mapidx[pn] = 0;
+		/* a valid mapping owns all its pages (overlaps are dropped) */
+		memset(r->mapidx + (m->ea >> 12), 0, m->size >> 12);
 		m->valid = 0;
 		r->tlb1[esel] = 0;
 	}
@@ -388,9 +387,8 @@ static void tlb1_write(struct replay *r, const struct abtp_event *ev)
 			if (j == mi || !o->valid)
 				continue;
 			if (o->ea < ea + m->size && ea < o->ea + o->size) {
-				for (pn = o->ea >> 12, n = 0; n < o->size >> 12; n++, pn++)
-					if (r->mapidx[pn] == j)
-						r->mapidx[pn] = 0;
+				memset(r->mapidx + (o->ea >> 12), 0,
+				       o->size >> 12);
 				o->valid = 0;
 				for (k = 0; k < RP_TLB1_ENTRIES; k++)
 					if (r->tlb1[k] == j)
