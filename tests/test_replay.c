@@ -241,6 +241,22 @@ static void test_pv_only_removes_its_set(void **state)
 	/* abt does translate BUCSR */
 	assert_true(pol(r, RP_ABT)->exits_rule[ABT_RULE_mtspr_bucsr] < 50);
 	done(r);
+
+	/* --pv-from: before that icount PV is stock */
+	prof_begin(&p, "linux-test");
+	prof_page(&p, PAGE_A, w, 4);
+	for (i = 0; i < 50; i++)
+		ev_exec(&p, PAGE_A + 0x100, W_MFMSR);
+	assert_int_equal(abtp_finish(p.w, NULL, 0), 0);
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->policies = 1u << RP_PV;
+	r->pv_from = 20;
+	replay_default_costs(&r->costs);
+	assert_int_equal(replay_run(r, p.path), 0);
+	unlink(p.path);
+	assert_int_equal(pol(r, RP_PV)->exits, 20);
+	done(r);
 }
 
 static void test_pv_set(void **state)

@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  -o, --out DIR           write DIR/replay-NAME-{timeline,sites}.dat\n"
 "                          and DIR/replay-NAME.gp (gnuplot: PNG + SVG)\n"
 "  -n, --name NAME         NAME for --out files (default: profile basename)\n"
+"      --pv-from ICOUNT    pv: the kernel patches itself at this guest\n"
+"                          instruction count (default 0: from the start)\n"
 "      --max-events N      stop after N events\n"
 "      --repeat N          replay N times, report the best CPU time (bench)\n"
 "  -q, --quiet             no table\n"
@@ -431,7 +433,7 @@ int main(int argc, char **argv)
 		{ "csv", 1, 0, 11 }, { "out", 1, 0, 'o' },
 		{ "name", 1, 0, 'n' }, { "quiet", 0, 0, 'q' },
 		{ "help", 0, 0, 'h' }, { "max-events", 1, 0, 12 },
-		{ "repeat", 1, 0, 13 },
+		{ "repeat", 1, 0, 13 }, { "pv-from", 1, 0, 14 },
 		{ 0, 0, 0, 0 },
 	};
 	struct replay cfg;
@@ -488,6 +490,15 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 11: csv = optarg; break;
+		case 14: {
+			char *end;
+
+			errno = 0;
+			cfg.pv_from = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end)
+				goto bad;
+			break;
+		}
 		case 13:
 			if (parse_u32(optarg, &repeat) || !repeat || repeat > 1000)
 				goto bad;

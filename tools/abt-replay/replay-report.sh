@@ -71,7 +71,7 @@ MAS7, ESR; `tlbsync` (nop); `mtmsr`, `wrtee`, `wrteei 0/1` (branch to a
 kvm_emul.S template, counted as 12-14 instructions). Exact words only
 (Rc = 0). The replay applies it from the first event; a real PV kernel
 patches itself in `kvm_guest_init()` (postcore initcall), so earlier
-exits would remain, and its templates still trap when `mtmsr` changes
+exits would remain (`--pv-from ICOUNT` replays that, given the point), and its templates still trap when `mtmsr` changes
 more than EE/RI or `wrtee` enables with an interrupt pending: the pv row
 is a lower bound on PV's exits. U-Boot has no PV support: its pv row shows
 what Linux's set would remove, not anything U-Boot does.

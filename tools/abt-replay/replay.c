@@ -442,7 +442,8 @@ static void exec_event(struct replay *r, struct rp_pol *p,
 	const struct abt_site *as;
 	u32 cur, gen;
 
-	if (p->kind == RP_STOCK || (p->kind == RP_PV && !s->pv)) {
+	if (p->kind == RP_STOCK ||
+	    (p->kind == RP_PV && (!s->pv || ev->icount < r->pv_from))) {
 		p->exits++;
 		p->exits_rule[s->rule]++;
 		s->exits[p->idx]++;

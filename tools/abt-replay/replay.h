@@ -91,6 +91,7 @@ struct replay {
 	struct replay_costs costs;
 	bool have_memfeat;		/* runtime has the memory features */
 	u64 max_events;			/* 0: all; else stop after that many */
+	u64 pv_from;			/* pv: patched from this icount on */
 
 	/* results */
 	char err[256];
