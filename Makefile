@@ -87,6 +87,7 @@ check: all $(TESTS) $(BUILD)/abt-verify
 	  "check:listing-vs-capstone:$(RULESC) --listing --check $(RULES)" \
 	  "check:runtime-freestanding:$(MAKE) -s --no-print-directory $(BUILD)/runtime-freestanding.stamp SAN=$(SAN)" \
 	  "check:golden-verify:$(BUILD)/abt-verify --quiet $(GOLDEN)" \
+	  "check:profile-plugin-smoke:sh tests/profile-plugin-smoke.sh $(PLUGIN) $(BUILD)/abt-prof-dump" \
 	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)" \
 	  "check:kvm-series-checkpatch:$(MAKE) -s --no-print-directory kvm-series-checkpatch" \
 	  "check:kvm-series-build:$(MAKE) -s --no-print-directory kvm-series-build" \

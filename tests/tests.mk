@@ -99,7 +99,7 @@ $(BUILD)/tests/test_profile: tests/test_profile.c $(BUILD)/libabtp.a \
 			     $(BUILD)/libabtt.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itools/profile -Itools/trace -MMD -MP \
-		-DABT_SRCDIR='"$(CURDIR)"' -DABTP_NO_COMMITTED $< \
+		-DABT_SRCDIR='"$(CURDIR)"' $< \
 		$(BUILD)/libabtp.a $(BUILD)/libabtt.a -lz -lcmocka \
 		$(LDFLAGS) -o $@
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "abt_gen.h"
 #include "abtp.h"
@@ -51,6 +52,9 @@ static const char usage_text[] =
 "                         follows console input, which QEMU takes in at a\n"
 "                         host-timing-dependent icount (U-Boot's): a fixed\n"
 "                         end keeps the file the same from run to run\n"
+"      --max-bytes B      size cap: if the profile comes out larger than B\n"
+"                         bytes, write it again with fewer events (the\n"
+"                         --max-events it then used is recorded)\n"
 "  -g, --guest NAME       guest name (default: RAW's, else TLB's)\n"
 "      --note TEXT        appended to the options string\n"
 "  -q, --quiet            no summary\n"
@@ -117,6 +121,198 @@ static void mark_page(uint32_t ea)
 	page_bitmap[pg / 8] |= (uint8_t)(1u << (pg % 8));
 }
 
+struct merge {
+	const char *out, *rawpath, *tlbpath, *guest, *note;
+	uint64_t max_events, max_icount, max_bytes;
+	struct abtp_reader *raw;
+	struct tlbsrc src;
+	/* what the caps keep (plan()) */
+	uint64_t nin, nkeep, cut_at, matched;
+	int cut;
+	/* written (write_profile()) */
+	uint64_t nout, ntlb1, size;
+	uint32_t npages;
+	char opts[256];
+};
+
+static void tlb_open(struct merge *m)
+{
+	char err[ABTT_ERR_LEN];
+	const struct abtt_header *th;
+	int i;
+
+	if (m->src.t)
+		abtt_close(m->src.t);
+	memset(&m->src, 0, sizeof(m->src));
+	m->src.path = m->tlbpath;
+	m->src.t = abtt_open(m->tlbpath, err, sizeof(err));
+	if (!m->src.t)
+		die(1, "%s", err);
+	th = abtt_get_header(m->src.t);
+	for (i = 0; i < 4; i++) {
+		m->src.mas[i] = abtt_spr_index(th, SPR_MAS0 + i);
+		if (m->src.mas[i] < 0)
+			die(1, "%s: MAS%d (SPR %d) not captured", m->tlbpath,
+			    i, SPR_MAS0 + i);
+	}
+}
+
+static int writes_tlb1(const struct merge *m, const struct abtt_record *rec)
+{
+	return (rec->pre.spr[m->src.mas[0]] >> 28 & 3) == 1;
+}
+
+/* First pass: match every tlbwe with its record; find what the caps
+ * keep and mark the pages of the kept EXEC events. */
+static void plan(struct merge *m, uint64_t max_events)
+{
+	static struct abtt_record rec;
+	struct abtp_event ev;
+
+	tlb_open(m);
+	memset(page_bitmap, 0, (1u << 20) / 8);
+	m->nin = m->nkeep = m->cut_at = 0;
+	m->cut = 0;
+	abtp_rewind(m->raw);
+	while (abtp_next(m->raw, &ev)) {
+		int tlb1 = 0;
+
+		m->nin++;
+		if (ev.kind == ABTP_EV_EXEC && is_tlbwe(ev.word)) {
+			if (!next_tlbwe(&m->src, &rec))
+				die(1, "tlbwe %" PRIu64 " at pc 0x%08x (icount %" PRIu64 ") of %s has no record left in %s",
+				    m->src.nused + 1, ev.pc, ev.icount,
+				    m->rawpath, m->tlbpath);
+			if (rec.pc != ev.pc)
+				die(1, "tlbwe %" PRIu64 " (icount %" PRIu64 "): %s says pc 0x%08x, %s says 0x%08x: not the same run?",
+				    m->src.nused + 1, ev.icount, m->rawpath,
+				    ev.pc, m->tlbpath, rec.pc);
+			m->src.nused++;
+			tlb1 = writes_tlb1(m, &rec);
+		} else if (ev.kind == ABTP_EV_TLB1) {
+			die(1, "%s already holds TLB1 events", m->rawpath);
+		}
+		if (!m->cut && m->max_icount && ev.icount >= m->max_icount) {
+			m->cut = 1;
+			m->cut_at = m->max_icount;
+		}
+		if (!m->cut && max_events &&
+		    m->nkeep + 1 + tlb1 > max_events) {
+			m->cut = 1;
+			m->cut_at = ev.icount;
+		}
+		if (m->cut)
+			continue;	/* the rest is still matched */
+		m->nkeep += 1 + tlb1;
+		if (ev.kind == ABTP_EV_EXEC)
+			mark_page(ev.pc);
+	}
+	if (next_tlbwe(&m->src, &rec))
+		die(1, "%s: supervisor tlbwe record at pc 0x%08x (after %" PRIu64 " matched) that %s does not have",
+		    m->tlbpath, rec.pc, m->src.nused, m->rawpath);
+	m->matched = m->src.nused;
+}
+
+/* Second pass: the kept events, a TLB1 event after each tlbwe that
+ * wrote TLB1, the pages; atomically. */
+static void write_profile(struct merge *m, uint64_t max_events)
+{
+	static struct abtt_record rec;
+	const struct abtt_header *th;
+	char err[ABTP_ERR_LEN], options[1024];
+	struct abtp_writer *w;
+	struct abtp_event ev;
+	struct stat st;
+	const char *q;
+	uint32_t k;
+	int len;
+
+	tlb_open(m);
+	th = abtt_get_header(m->src.t);
+	len = snprintf(m->opts, sizeof(m->opts), "cap=");
+	if (max_events)
+		len += snprintf(m->opts + len, sizeof(m->opts) - len,
+				"events:%" PRIu64 ",", max_events);
+	if (m->max_icount)
+		len += snprintf(m->opts + len, sizeof(m->opts) - len,
+				"icount:%" PRIu64 ",", m->max_icount);
+	if (m->max_bytes)
+		len += snprintf(m->opts + len, sizeof(m->opts) - len,
+				"bytes:%" PRIu64 ",", m->max_bytes);
+	if (len == 4)
+		snprintf(m->opts + len, sizeof(m->opts) - len, "none");
+	else if (m->cut)
+		snprintf(m->opts + len - 1, sizeof(m->opts) - len + 1,
+			 " (cut at icount %" PRIu64 ")", m->cut_at);
+	else
+		snprintf(m->opts + len - 1, sizeof(m->opts) - len + 1,
+			 " (not reached)");
+	q = strstr(th->options, "qemu:");
+	len = snprintf(options, sizeof(options),
+		       "%s tlb1=abt-trace(rule=tlbwe) %s%s%s %s",
+		       abtp_info(m->raw)->options, m->opts,
+		       *m->note ? " " : "", m->note, q ? q : "");
+	if (len >= 256)
+		memcpy(options + 252, "...", 4);
+	w = abtp_create(m->out, m->guest ? m->guest :
+			abtp_info(m->raw)->guest[0] ?
+			abtp_info(m->raw)->guest : th->guest, th->qemu,
+			options, err, sizeof(err));
+	if (!w)
+		die(1, "%s", err);
+	m->nout = m->ntlb1 = 0;
+	m->npages = 0;
+	abtp_rewind(m->raw);
+	while (m->nout < m->nkeep && abtp_next(m->raw, &ev)) {
+		struct abtp_event t;
+
+		if (abtp_add_event(w, &ev))
+			goto werr;
+		m->nout++;
+		if (ev.kind != ABTP_EV_EXEC || !is_tlbwe(ev.word))
+			continue;
+		next_tlbwe(&m->src, &rec);
+		if (!writes_tlb1(m, &rec))
+			continue;
+		memset(&t, 0, sizeof(t));
+		t.icount = ev.icount;
+		t.pc = ev.pc;
+		t.kind = ABTP_EV_TLB1;
+		t.word = rec.pre.spr[m->src.mas[0]];
+		t.mas1 = rec.pre.spr[m->src.mas[1]];
+		t.ea = rec.pre.spr[m->src.mas[2]];
+		t.mas3 = rec.pre.spr[m->src.mas[3]];
+		if (abtp_add_event(w, &t))
+			goto werr;
+		m->nout++;
+		m->ntlb1++;
+	}
+	for (k = 0; k < abtp_info(m->raw)->npages; k++) {
+		const struct abtp_page *pg = &abtp_pages(m->raw)[k];
+		uint32_t p = pg->ea >> 12;
+
+		if (!(page_bitmap[p / 8] >> (p % 8) & 1))
+			continue;
+		if (abtp_add_page(w, pg))
+			goto werr;
+		m->npages++;
+	}
+	if (abtp_set_icount_end(w, m->cut ? m->cut_at :
+				abtp_info(m->raw)->icount_end))
+		goto werr;
+	if (abtp_finish(w, err, sizeof(err)))
+		die(1, "%s", err);
+	if (stat(m->out, &st))
+		die(1, "%s: %s", m->out, strerror(errno));
+	m->size = (uint64_t)st.st_size;
+	return;
+werr:
+	fprintf(stderr, "abt-prof-merge: %s: %s\n", m->out,
+		abtp_writer_error(w));
+	abtp_abort(w);
+	exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -124,49 +320,46 @@ int main(int argc, char **argv)
 		{ "tlb", required_argument, NULL, 'T' },
 		{ "max-events", required_argument, NULL, 'n' },
 		{ "max-icount", required_argument, NULL, 'I' },
+		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "guest", required_argument, NULL, 'g' },
 		{ "note", required_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *out = NULL, *tlb = NULL, *guest = NULL, *note = "";
-	uint64_t max_events = 0, max_icount = 0, nin = 0, nkeep = 0;
-	uint64_t nout = 0, ntlb1 = 0, cut_at = 0, icount_end, matched;
-	char err[ABTP_ERR_LEN], options[1024], opts[256];
-	struct abtp_reader *raw;
-	struct abtp_writer *w;
-	struct abtp_event ev;
-	static struct abtt_record rec;
-	struct tlbsrc src = { 0 };
-	const struct abtt_header *th;
-	int c, quiet = 0, cut = 0, i;
-	uint32_t k, npages = 0;
+	struct merge m;
+	char err[ABTP_ERR_LEN];
+	uint64_t max_events, *v;
+	int c, quiet = 0, tries;
 	char *end;
 
+	memset(&m, 0, sizeof(m));
+	m.note = "";
 	while ((c = getopt_long(argc, argv, "o:n:g:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			m.out = optarg;
 			break;
 		case 'T':
-			tlb = optarg;
+			m.tlbpath = optarg;
 			break;
 		case 'n':
 		case 'I':
+		case 'B':
+			v = c == 'n' ? &m.max_events : c == 'I' ?
+				&m.max_icount : &m.max_bytes;
 			errno = 0;
-			*(c == 'n' ? &max_events : &max_icount) =
-				strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || *optarg == '-' ||
-			    !(c == 'n' ? max_events : max_icount))
+			*v = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || *optarg == '-' || !*v)
 				die(2, "--max-%s: bad number '%s'",
-				    c == 'n' ? "events" : "icount", optarg);
+				    c == 'n' ? "events" : c == 'I' ?
+				    "icount" : "bytes", optarg);
 			break;
 		case 'g':
-			guest = optarg;
+			m.guest = optarg;
 			break;
 		case 'N':
-			note = optarg;
+			m.note = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -179,164 +372,46 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!out || !tlb || optind + 1 != argc)
+	if (!m.out || !m.tlbpath || optind + 1 != argc)
 		die(2, "need -o OUT.abtp, --tlb TLB.abtt and one RAW.abtp (--help)");
-
-	raw = abtp_open(argv[optind], err, sizeof(err));
-	if (!raw)
+	m.rawpath = argv[optind];
+	m.raw = abtp_open(m.rawpath, err, sizeof(err));
+	if (!m.raw)
 		die(1, "%s", err);
-	if (max_icount && abtp_info(raw)->icount_end < max_icount)
+	if (m.max_icount && abtp_info(m.raw)->icount_end < m.max_icount)
 		die(1, "%s: the run ended at icount %" PRIu64 ", before --max-icount %" PRIu64,
-		    argv[optind], abtp_info(raw)->icount_end, max_icount);
-	src.path = tlb;
-	src.t = abtt_open(tlb, err, sizeof(err));
-	if (!src.t)
-		die(1, "%s", err);
-	th = abtt_get_header(src.t);
-	src.mas[0] = abtt_spr_index(th, SPR_MAS0);
-	src.mas[1] = abtt_spr_index(th, SPR_MAS1);
-	src.mas[2] = abtt_spr_index(th, SPR_MAS2);
-	src.mas[3] = abtt_spr_index(th, SPR_MAS3);
-	for (i = 0; i < 4; i++)
-		if (src.mas[i] < 0)
-			die(1, "%s: MAS%d (SPR %d) not captured", tlb, i,
-			    SPR_MAS0 + i);
+		    m.rawpath, abtp_info(m.raw)->icount_end, m.max_icount);
 	page_bitmap = calloc((1u << 20) / 8, 1);
 	if (!page_bitmap)
 		die(1, "out of memory");
 
-	/* first pass: match every tlbwe, find what the caps keep */
-	while (abtp_next(raw, &ev)) {
-		int tlb1 = 0;
-
-		nin++;
-		if (ev.kind == ABTP_EV_EXEC && is_tlbwe(ev.word)) {
-			if (!next_tlbwe(&src, &rec))
-				die(1, "tlbwe %" PRIu64 " at pc 0x%08x (icount %" PRIu64 ") of %s has no record left in %s",
-				    src.nused + 1, ev.pc, ev.icount,
-				    argv[optind], tlb);
-			if (rec.pc != ev.pc)
-				die(1, "tlbwe %" PRIu64 " (icount %" PRIu64 "): %s says pc 0x%08x, %s says 0x%08x: not the same run?",
-				    src.nused + 1, ev.icount, argv[optind],
-				    ev.pc, tlb, rec.pc);
-			src.nused++;
-			tlb1 = (rec.pre.spr[src.mas[0]] >> 28 & 3) == 1;
-		} else if (ev.kind == ABTP_EV_TLB1) {
-			die(1, "%s already holds TLB1 events", argv[optind]);
-		}
-		if (!cut && max_icount && ev.icount >= max_icount) {
-			cut = 1;
-			cut_at = max_icount;
-		}
-		if (!cut && max_events && nkeep + 1 + tlb1 > max_events) {
-			cut = 1;
-			cut_at = ev.icount;
-		}
-		if (cut)
-			continue;	/* the rest is still matched */
-		nkeep += 1 + tlb1;
-		if (ev.kind == ABTP_EV_EXEC)
-			mark_page(ev.pc);
+	max_events = m.max_events;
+	for (tries = 0;; tries++) {
+		plan(&m, max_events);
+		if (tries == 0 && (m.src.nuser || m.src.nother))
+			fprintf(stderr, "abt-prof-merge: %s: %" PRIu64 " user-mode tlbwe records and %" PRIu64 " records of other code skipped\n",
+				m.tlbpath, m.src.nuser, m.src.nother);
+		write_profile(&m, max_events);
+		if (!m.max_bytes || m.size <= m.max_bytes)
+			break;
+		if (tries == 20 || m.nkeep < 2)
+			die(1, "%s: cannot get under %" PRIu64 " bytes",
+			    m.out, m.max_bytes);
+		/* fewer events, in proportion, with a margin */
+		max_events = (uint64_t)((double)m.nkeep *
+					(double)m.max_bytes /
+					(double)m.size * 0.95);
+		if (!quiet)
+			fprintf(stderr, "abt-prof-merge: %" PRIu64 " bytes over --max-bytes %" PRIu64 ": again with --max-events %" PRIu64 "\n",
+				m.size, m.max_bytes, max_events);
 	}
-	if (next_tlbwe(&src, &rec))
-		die(1, "%s: supervisor tlbwe record at pc 0x%08x (after %" PRIu64 " matched) that %s does not have",
-		    tlb, rec.pc, src.nused, argv[optind]);
-	if (src.nuser || src.nother)
-		fprintf(stderr, "abt-prof-merge: %s: %" PRIu64 " user-mode tlbwe records and %" PRIu64 " records of other code skipped\n",
-			tlb, src.nuser, src.nother);
-	icount_end = cut ? cut_at : abtp_info(raw)->icount_end;
-
-	/* the options string: how, and the caps */
-	{
-		const char *q = strstr(th->options, "qemu:");
-		int len;
-
-		len = snprintf(opts, sizeof(opts), "cap=");
-		if (max_events)
-			len += snprintf(opts + len, sizeof(opts) - len,
-					"events:%" PRIu64 ",", max_events);
-		if (max_icount)
-			len += snprintf(opts + len, sizeof(opts) - len,
-					"icount:%" PRIu64 ",", max_icount);
-		if (!max_events && !max_icount)
-			snprintf(opts + len, sizeof(opts) - len, "none");
-		else if (cut)
-			snprintf(opts + len - 1, sizeof(opts) - len + 1,
-				 " (cut at icount %" PRIu64 ")", cut_at);
-		else
-			snprintf(opts + len - 1, sizeof(opts) - len + 1,
-				 " (not reached)");
-		len = snprintf(options, sizeof(options),
-			       "%s tlb1=abt-trace(rule=tlbwe) %s%s%s %s",
-			       abtp_info(raw)->options, opts,
-			       *note ? " " : "", note, q ? q : "");
-		if (len >= 256)
-			memcpy(options + 252, "...", 4);
-	}
-	w = abtp_create(out, guest ? guest : abtp_info(raw)->guest[0] ?
-			abtp_info(raw)->guest : th->guest, th->qemu, options,
-			err, sizeof(err));
-	if (!w)
-		die(1, "%s", err);
-
-	/* second pass: the kept events, a TLB1 event after each tlbwe
-	 * that wrote TLB1 */
-	abtt_close(src.t);
-	src.t = abtt_open(tlb, err, sizeof(err));
-	if (!src.t)
-		die(1, "%s", err);
-	matched = src.nused;
-	src.nused = src.nuser = src.nother = 0;
-	abtp_rewind(raw);
-	while (nout < nkeep && abtp_next(raw, &ev)) {
-		struct abtp_event t;
-
-		if (abtp_add_event(w, &ev))
-			goto werr;
-		nout++;
-		if (ev.kind != ABTP_EV_EXEC || !is_tlbwe(ev.word))
-			continue;
-		next_tlbwe(&src, &rec);
-		if ((rec.pre.spr[src.mas[0]] >> 28 & 3) != 1)
-			continue;
-		memset(&t, 0, sizeof(t));
-		t.icount = ev.icount;
-		t.pc = ev.pc;
-		t.kind = ABTP_EV_TLB1;
-		t.word = rec.pre.spr[src.mas[0]];
-		t.mas1 = rec.pre.spr[src.mas[1]];
-		t.ea = rec.pre.spr[src.mas[2]];
-		t.mas3 = rec.pre.spr[src.mas[3]];
-		if (abtp_add_event(w, &t))
-			goto werr;
-		nout++;
-		ntlb1++;
-	}
-	for (k = 0; k < abtp_info(raw)->npages; k++) {
-		const struct abtp_page *pg = &abtp_pages(raw)[k];
-		uint32_t p = pg->ea >> 12;
-
-		if (!(page_bitmap[p / 8] >> (p % 8) & 1))
-			continue;
-		if (abtp_add_page(w, pg))
-			goto werr;
-		npages++;
-	}
-	if (abtp_set_icount_end(w, icount_end))
-		goto werr;
-	if (abtp_finish(w, err, sizeof(err)))
-		die(1, "%s", err);
 	if (!quiet)
 		fprintf(stderr,
-			"abt-prof-merge: wrote %s: %" PRIu64 " of %" PRIu64 " plugin events, %" PRIu64 " tlbwe matched, %" PRIu64 " TLB1 events, %u pages; %s\n",
-			out, nout - ntlb1, nin, matched, ntlb1, npages,
-			opts);
-	abtt_close(src.t);
-	abtp_close(raw);
+			"abt-prof-merge: wrote %s: %" PRIu64 " bytes, %" PRIu64 " of %" PRIu64 " plugin events, %" PRIu64 " tlbwe matched, %" PRIu64 " TLB1 events, %u pages; %s\n",
+			m.out, m.size, m.nout - m.ntlb1, m.nin, m.matched,
+			m.ntlb1, m.npages, m.opts);
+	abtt_close(m.src.t);
+	abtp_close(m.raw);
 	free(page_bitmap);
 	return 0;
-werr:
-	fprintf(stderr, "abt-prof-merge: %s: %s\n", out, abtp_writer_error(w));
-	abtp_abort(w);
-	return 1;
 }

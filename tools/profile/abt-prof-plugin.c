@@ -132,7 +132,12 @@ static int kernel_seen;
 static uint64_t progress_every, next_progress;
 static uint8_t site_page[NPAGES / 8];	/* bit: page holds a site executed */
 static struct abtp_page **words;	/* [NPAGES], words translated */
-static uint64_t nuser, nevents, ndropped, nwrite_errors;
+/* With kernel=EA: the site pages below EA as they were when the first
+ * privileged instruction at EA or above ran (early boot code; its EAs
+ * are user space afterwards). */
+static struct abtp_page **early;
+static uint32_t nearly;
+static uint64_t nuser, nevents, ndropped;
 static int failed;
 
 static int is_site_page(uint32_t ea)
@@ -142,19 +147,39 @@ static int is_site_page(uint32_t ea)
 	return site_page[pg / 8] >> (pg % 8) & 1;
 }
 
+/* Events are valid by construction (kinds, sizes, icount never goes
+ * back), so a refusal is a write error: no file then. */
 static void add(const struct abtp_event *ev)
 {
 	if (failed)
 		return;
 	if (abtp_add_event(w, ev)) {
-		if (++nwrite_errors == 1)
-			fprintf(stderr, "abt-prof: %s: %s\n", out_path,
-				abtp_writer_error(w));
-		if (abtp_add_event(w, ev))	/* I/O errors stay */
-			failed = 1;
+		fprintf(stderr, "abt-prof: %s: %s\n", out_path,
+			abtp_writer_error(w));
+		failed = 1;
 		return;
 	}
 	nevents++;
+}
+
+static void freeze_early_pages(void)
+{
+	uint32_t pg, n = 0;
+
+	for (pg = 0; pg < kernel_base >> 12; pg++)
+		if (site_page[pg / 8] >> (pg % 8) & 1 && words[pg])
+			n++;
+	early = calloc(n ? n : 1, sizeof(*early));
+	if (!early)
+		return;
+	for (pg = 0; pg < kernel_base >> 12; pg++) {
+		if (!(site_page[pg / 8] >> (pg % 8) & 1) || !words[pg])
+			continue;
+		early[nearly] = malloc(sizeof(**early));
+		if (!early[nearly])
+			return;
+		memcpy(early[nearly++], words[pg], sizeof(**early));
+	}
 }
 
 static void on_priv(unsigned int vcpu, void *ud)
@@ -176,6 +201,8 @@ static void on_priv(unsigned int vcpu, void *ud)
 	}
 	if (kernel_base) {
 		if (ev.pc >= kernel_base) {
+			if (!kernel_seen)
+				freeze_early_pages();
 			kernel_seen = 1;
 		} else if (kernel_seen) {
 			nuser++;
@@ -264,11 +291,19 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *ud)
 		fprintf(stderr, "abt-prof: %s not written\n", out_path);
 		return;
 	}
+	for (pg = 0; pg < nearly; pg++) {
+		if (abtp_add_page(w, early[pg])) {
+			fprintf(stderr, "abt-prof: %s\n", abtp_writer_error(w));
+			abtp_abort(w);
+			return;
+		}
+		npg++;
+	}
 	for (pg = 0; pg < NPAGES; pg++) {
 		if (!(site_page[pg / 8] >> (pg % 8) & 1))
 			continue;
 		if (kernel_seen && (pg << 12) < kernel_base)
-			continue;	/* early boot pages, EAs reused */
+			continue;	/* frozen above: the EAs are reused */
 		if (!words[pg]) {
 			nmissing++;
 			continue;
