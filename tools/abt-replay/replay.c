@@ -687,6 +687,21 @@ int replay_run(struct replay *r, const char *path)
 				 r->tc_base + r->tc_size;
 		r->mirror_size = 0x40000;
 	}
+	for (i = 0; i < info->npages; i++) {
+		u32 k, ea = pages[i].ea;
+
+		for (k = 0; k < r->ntc; k++)
+			if (ea - r->tc[k].base < r->tc[k].size) {
+				errf(r, "%s: TC region 0x%08x+0x%x holds the profile page 0x%08x (use --tc)",
+				     path, r->tc[k].base, r->tc[k].size, ea);
+				return -1;
+			}
+		if (ea - r->mirror_base < r->mirror_size) {
+			errf(r, "%s: mirror region 0x%08x+0x%x holds the profile page 0x%08x (use --mirror)",
+			     path, r->mirror_base, r->mirror_size, ea);
+			return -1;
+		}
+	}
 	iend = info->icount_end ? info->icount_end : 1;
 	r->icount_end = iend;
 	if (!r->nbuckets)
