@@ -71,3 +71,11 @@ bench-replay: $(BUILD)/abt-replay
 	    sed -n "s|^replay: |bench-replay: $$p: |p"; \
 	done
 	@echo "(target >= 20 M events/s)"
+ifneq ($(SAN),1)
+	@p=$(firstword $(REPLAY_PROFILES)); [ -f $$p ] && \
+	  n=$$($(BUILD)/abt-replay $$p | sed -n 's/^replay: \([0-9]*\) events.*/\1/p') && \
+	  ir=$$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		--toggle-collect=replay_events $(BUILD)/abt-replay -q $$p 2>&1 | \
+		sed -n 's/.*Collected : \([0-9]*\).*/\1/p') && \
+	  echo "bench-replay: $$p: $$ir instructions in replay_events (callgrind) = $$((ir / n)) per event, 6 policies"
+endif

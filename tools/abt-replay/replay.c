@@ -616,9 +616,67 @@ static int pol_init(struct replay *r, struct rp_pol *p, int kind,
 	return 0;
 }
 
-int replay_run(struct replay *r, const char *path)
+/* The pass over the events (its own function: callgrind's
+ * --toggle-collect=replay_events counts the replay alone). */
+__attribute__((noinline))
+static int replay_events(struct replay *r, const char *path, u64 iend)
 {
 	struct abtp_event ev;
+	int q;
+
+	for (;;) {
+		int rc = abtp_next(r->rd, &ev);
+		u32 b;
+
+		if (r->max_events && r->nevents >= r->max_events)
+			rc = 0;
+		if (rc <= 0) {
+			if (rc < 0) {
+				errf(r, "%s: corrupt event stream after %" PRIu64
+				     " events", path, r->nevents);
+				return -1;
+			}
+			break;
+		}
+		r->nevents++;
+		b = ev.icount >= iend ? r->nbuckets - 1 :
+			(u32)(ev.icount * r->nbuckets / iend);
+		switch (ev.kind) {
+		case ABTP_EV_EXEC: {
+			struct rp_site *s = site_get(r, ev.pc, ev.word);
+
+			if (!s) {
+				errf(r, "out of memory");
+				return -1;
+			}
+			s->execs++;
+			r->nexec++;
+			for (q = 0; q < r->npol; q++)
+				exec_event(r, &r->pol[q], s, &ev, b);
+			break;
+		}
+		case ABTP_EV_LOAD:
+		case ABTP_EV_STORE:
+			r->naccess++;
+			if (!(r->known[ev.pc >> 15] >> ((ev.pc >> 12) & 7) & 1))
+				r->access_pc_unknown++;
+			for (q = 0; q < r->npol; q++)
+				if (r->pol[q].rt)
+					access_event(r, &r->pol[q], &ev, b);
+			break;
+		case ABTP_EV_TLB1:
+			tlb1_write(r, &ev);
+			break;
+		default:
+			r->nunknown++;
+			break;
+		}
+	}
+	return 0;
+}
+
+int replay_run(struct replay *r, const char *path)
+{
 	const struct abtp_info *info;
 	const struct abtp_page *pages;
 	const struct abt_profile *prof;
@@ -735,54 +793,8 @@ int replay_run(struct replay *r, const char *path)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
-	for (;;) {
-		int rc = abtp_next(r->rd, &ev);
-		u32 b;
-
-		if (r->max_events && r->nevents >= r->max_events)
-			rc = 0;
-		if (rc <= 0) {
-			if (rc < 0) {
-				errf(r, "%s: corrupt event stream after %" PRIu64
-				     " events", path, r->nevents);
-				return -1;
-			}
-			break;
-		}
-		r->nevents++;
-		b = ev.icount >= iend ? r->nbuckets - 1 :
-			(u32)(ev.icount * r->nbuckets / iend);
-		switch (ev.kind) {
-		case ABTP_EV_EXEC: {
-			struct rp_site *s = site_get(r, ev.pc, ev.word);
-
-			if (!s) {
-				errf(r, "out of memory");
-				return -1;
-			}
-			s->execs++;
-			r->nexec++;
-			for (q = 0; q < r->npol; q++)
-				exec_event(r, &r->pol[q], s, &ev, b);
-			break;
-		}
-		case ABTP_EV_LOAD:
-		case ABTP_EV_STORE:
-			r->naccess++;
-			if (!(r->known[ev.pc >> 15] >> ((ev.pc >> 12) & 7) & 1))
-				r->access_pc_unknown++;
-			for (q = 0; q < r->npol; q++)
-				if (r->pol[q].rt)
-					access_event(r, &r->pol[q], &ev, b);
-			break;
-		case ABTP_EV_TLB1:
-			tlb1_write(r, &ev);
-			break;
-		default:
-			r->nunknown++;
-			break;
-		}
-	}
+	if (replay_events(r, path, iend))
+		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	r->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
