@@ -148,6 +148,20 @@ for n in $ran; do
 	echo
 	echo "PNG: [timeline](replay-$n-timeline.png), [sites](replay-$n-sites.png)."
 done
+echo
+echo "## Speed"
+echo
+echo "\`make bench-replay\` (target >= 20 M profile events/s; CPU time of the pass"
+echo "over the events, reading included, all six policies per event, best of 20):"
+echo
+echo '```'
+for n in $ran; do
+	for p in "$@"; do
+		[ "$(basename "$p" .abtp)" = "$n" ] || continue
+		"$bin" --repeat 20 "$p" | sed -n "s|^replay: |$p: |p"
+	done
+done
+echo '```'
 } >"$tmp"
 mv "$tmp" "$md"
 echo "replay-report: wrote $md (profiles:$ran)"
