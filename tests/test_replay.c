@@ -413,6 +413,43 @@ static void test_mirror_hot_data_on_code_page(void **state)
 	done(r);
 }
 
+static void test_read_burst_drops_page(void **state)
+{
+	static const u32 w[] = { 0x200, W_MFMSR };
+	struct prof p;
+	struct replay *r;
+	char err[256];
+	int i;
+
+	prof_begin(&p, "linux-test");
+	prof_page(&p, PAGE_A, w, 1);
+	for (i = 0; i < 100; i++)
+		ev_exec(&p, PAGE_A + 0x200, W_MFMSR);
+	for (i = 0; i < 100; i++)	/* a copy loop over the page */
+		ev_access(&p, PAGE_B + 0x400, PAGE_A + 4 * i, false);
+	assert_int_equal(abtp_finish(p.w, err, sizeof(err)), 0);
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->policies = 1u << RP_ABT;
+	r->read_burst = 32;
+	replay_default_costs(&r->costs);
+	assert_int_equal(replay_run(r, p.path), 0);
+	/* 33 loads DSI, the 33rd drops the patch, the rest run free */
+	assert_int_equal(pol(r, RP_ABT)->dsi_traced_r, 33);
+	assert_int_equal(pol(r, RP_ABT)->burst_drops, 1);
+	assert_int_equal(pol(r, RP_ABT)->st.untranslations, 1);
+	done(r);
+	/* without: every load DSIs */
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->policies = 1u << RP_ABT;
+	replay_default_costs(&r->costs);
+	assert_int_equal(replay_run(r, p.path), 0);
+	unlink(p.path);
+	assert_int_equal(pol(r, RP_ABT)->dsi_traced_r, 100);
+	done(r);
+}
+
 static void test_bad_input(void **state)
 {
 	struct replay *r = calloc(1, sizeof(*r));
@@ -447,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_tlb1_mapping_false_dsis),
 		cmocka_unit_test(test_resize_splits_mapping),
 		cmocka_unit_test(test_mirror_hot_data_on_code_page),
+		cmocka_unit_test(test_read_burst_drops_page),
 		cmocka_unit_test(test_bad_input),
 	};
 

@@ -53,6 +53,9 @@ static void usage(FILE *f)
 "  -n, --name NAME         NAME for --out files (default: profile basename)\n"
 "      --pv-from ICOUNT    pv: the kernel patches itself at this guest\n"
 "                          instruction count (default 0: from the start)\n"
+"      --read-burst N      abt policies: like kvm-glue (ABT_READ_BURST 32), a\n"
+"                          traced page loses its patches at its N+1th load\n"
+"                          DSI (1-254; default off: the runtime alone)\n"
 "      --max-events N      stop after N events\n"
 "      --repeat N          replay N times, report the best CPU time (bench)\n"
 "  -q, --quiet             no table\n"
@@ -214,6 +217,13 @@ static void print_table(const struct replay *r, const char *path)
 		       p->st.tc_bytes_peak, p->t_silicon_us / 1000.0,
 		       p->t_nested_us / 1000.0);
 	}
+	if (r->read_burst) {
+		printf("\nread bursts (--read-burst %u): pages that lost their patches:", r->read_burst);
+		for (q = 0; q < r->npol; q++)
+			if (r->pol[q].rt)
+				printf(" %s %" PRIu64, r->pol[q].name, r->pol[q].burst_drops);
+		printf("\n");
+	}
 	printf("\nexits by rule:\n%-18s", "rule");
 	for (q = 0; q < r->npol; q++)
 		printf(" %11s", r->pol[q].name);
@@ -266,19 +276,19 @@ static int write_csv(const struct replay *r, const char *file,
 		return -1;
 	}
 	if (fresh)
-		fprintf(f, "profile,policy,events,exec,exits,translations,dsi_traced_reads,dsi_traced_writes,dsi_false,dsi_errors,mirrored_accesses,tlb_misses,mirrors,mirror_sites,mirror_refused,splits,merges,smc_drops,tc_bytes_peak,tc_stolen_bytes,stub_insns,silicon_us,nested_us\n");
+		fprintf(f, "profile,policy,events,exec,exits,translations,dsi_traced_reads,dsi_traced_writes,dsi_false,dsi_errors,mirrored_accesses,tlb_misses,mirrors,mirror_sites,mirror_refused,splits,merges,smc_drops,burst_drops,tc_bytes_peak,tc_stolen_bytes,stub_insns,silicon_us,nested_us\n");
 	for (q = 0; q < r->npol; q++) {
 		const struct rp_pol *p = &r->pol[q];
 
 		fprintf(f, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f\n",
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f\n",
 			name, p->name, r->nevents, r->nexec, p->exits,
 			translations(p), p->dsi_traced_r, p->dsi_traced_w,
 			p->dsi_false, p->dsi_errors, p->mirrored_accesses,
 			p->tlb_misses, p->st.mirrors, p->st.mirror_sites, p->st.mirror_refused,
-			p->st.splits, p->st.merges, p->st.smc_drops,
+			p->st.splits, p->st.merges, p->st.smc_drops, p->burst_drops,
 			p->st.tc_bytes_peak, p->st.tc_stolen_bytes, p->insns,
 			p->t_silicon_us, p->t_nested_us);
 	}
@@ -434,6 +444,7 @@ int main(int argc, char **argv)
 		{ "name", 1, 0, 'n' }, { "quiet", 0, 0, 'q' },
 		{ "help", 0, 0, 'h' }, { "max-events", 1, 0, 12 },
 		{ "repeat", 1, 0, 13 }, { "pv-from", 1, 0, 14 },
+		{ "read-burst", 1, 0, 15 },
 		{ 0, 0, 0, 0 },
 	};
 	struct replay cfg;
@@ -499,6 +510,11 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		}
+		case 15:
+			if (parse_u32(optarg, &cfg.read_burst) ||
+			    !cfg.read_burst || cfg.read_burst > 254)
+				goto bad;
+			break;
 		case 13:
 			if (parse_u32(optarg, &repeat) || !repeat || repeat > 1000)
 				goto bad;

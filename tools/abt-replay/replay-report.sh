@@ -147,12 +147,24 @@ for n in $ran; do
 	echo "![top sites, $n](replay-$n-sites.svg)"
 	echo
 	echo "PNG: [timeline](replay-$n-timeline.png), [sites](replay-$n-sites.png)."
+	echo
+	echo "With kvm-glue's port policy on top (\`--read-burst 32\`: KVM's"
+	echo "\`ABT_READ_BURST\`, a traced page loses its patches at its 33rd load DSI):"
+	echo
+	echo '```'
+	for p in "$@"; do
+		[ "$(basename "$p" .abtp)" = "$n" ] || continue
+		"$bin" --read-burst 32 "$p" | sed -n '/^policy/,/^$/p;/^read bursts/p;/^goal/p'
+	done
+	echo '```'
 done
 echo
 echo "## Speed"
 echo
 echo "\`make bench-replay\` (target >= 20 M profile events/s; CPU time of the pass"
-echo "over the events, reading included, all six policies per event, best of 20):"
+echo "over the events, reading included, all six policies per event, best of 20;"
+echo "the U-Boot profile replays in about 2 ms, so its figure is noisy; the shared"
+echo "2-core host's load moves both):"
 echo
 echo '```'
 for n in $ran; do

@@ -65,6 +65,8 @@ struct rp_pol {
 	u8 split[RP_MAX_MAPS];
 	u32 nrestr[RP_MAX_MAPS];	/* restricted pages in each mapping */
 	u32 *rlist, nrlist, rcap;	/* restricted pages (not R+W) */
+	u8 *reads;			/* --read-burst: loads per traced page */
+	u64 burst_drops;
 	bool has_split;
 	u32 tlb0[RP_TLB0_SETS][RP_TLB0_WAYS];
 	u8 tlb0_rr[RP_TLB0_SETS];
@@ -92,6 +94,8 @@ struct replay {
 	bool have_memfeat;		/* runtime has the memory features */
 	u64 max_events;			/* 0: all; else stop after that many */
 	u64 pv_from;			/* pv: patched from this icount on */
+	u32 read_burst;			/* port drops a traced page's patches
+					 * after this many loads (0: never) */
 
 	/* results */
 	char err[256];
