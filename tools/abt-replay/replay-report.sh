@@ -138,6 +138,12 @@ for n in $ran; do
 	echo
 	echo "## $n"
 	echo
+	for p in "$@"; do
+		[ "$(basename "$p" .abtp)" = "$n" ] || continue
+		echo "\`$bin --out $out --csv $out/replay.csv $p\`, then"
+		echo "\`gnuplot $out/replay-$n.gp\` (paths rewritten to $doc/):"
+	done
+	echo
 	echo '```'
 	cat "$out/$n.txt"
 	echo '```'
@@ -149,7 +155,8 @@ for n in $ran; do
 	echo "PNG: [timeline](replay-$n-timeline.png), [sites](replay-$n-sites.png)."
 	echo
 	echo "With kvm-glue's port policy on top (\`--read-burst 32\`: KVM's"
-	echo "\`ABT_READ_BURST\`, a traced page loses its patches at its 33rd load DSI):"
+	echo "\`ABT_READ_BURST\`, a traced page loses its patches at its 33rd load DSI;"
+	echo "\`$bin --read-burst 32 PROFILE\`):"
 	echo
 	echo '```'
 	for p in "$@"; do
@@ -161,7 +168,7 @@ done
 echo
 echo "## Threshold sweep"
 echo
-echo "abt-full with the rules profile's threshold replaced (\`-t N\`); exits,"
+echo "abt-full with the rules profile's threshold replaced (\`$bin -q -p abt-full -t N --csv FILE PROFILE\`); exits,"
 echo "traced-page DSIs, translations and modelled nested / silicon time. The"
 echo "runtime's own work per translation is not in the modelled time, so low"
 echo "thresholds look cheaper here than they are:"
