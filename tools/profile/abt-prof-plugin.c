@@ -385,6 +385,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			info->target_name);
 		return -1;
 	}
+	if (info->system.smp_vcpus != 1 || info->system.max_vcpus != 1) {
+		fprintf(stderr, "abt-prof: one vCPU only (-smp %d): the profile is one instruction stream\n",
+			info->system.smp_vcpus);
+		return -1;
+	}
 	words = calloc(NPAGES, sizeof(*words));
 	if (!words) {
 		fprintf(stderr, "abt-prof: out of memory\n");

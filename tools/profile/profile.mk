@@ -136,3 +136,33 @@ profile-linux: guest-linux $(PROFILE_TOOLS)
 		--max-bytes $(PROFILE_MAX_BYTES) \
 		-o $(PROFILES_DIR)/linux.abtp --tlb $(PROFILE_WORK)/linux-tlb.abtt \
 		$(PROFILE_WORK)/linux-raw.abtp
+
+# ---- make fuzz-profile [FUZZ_TIME=60] ----
+# libFuzzer on the reader (tools/profile/fuzz_abtp.c): clang, ASan+UBSan,
+# CRC bypass; FUZZ_CC, FUZZ_TIME, FUZZ_DIR, fuzz-deps from trace.mk.
+PROF_FUZZ_CFLAGS := -g -O1 -std=gnu99 $(WARN) \
+		    -fsanitize=fuzzer,address,undefined \
+		    -fno-sanitize-recover=undefined \
+		    -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -I$(PROF_DIR)
+
+$(FUZZ_DIR)/fuzz_abtp: $(PROF_DIR)/fuzz_abtp.c $(PROF_DIR)/abtp.c \
+		       $(PROF_DIR)/abtp.h $(PROF_DIR)/profile.mk
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(PROF_FUZZ_CFLAGS) $(filter %.c,$^) -lz -o $@
+
+$(FUZZ_DIR)/abtp_seeds: $(PROF_DIR)/abtp_seeds.c $(PROF_DIR)/abtp.c \
+			$(PROF_DIR)/abtp.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -std=gnu99 $(WARN) -I$(PROF_DIR) \
+		$(filter %.c,$^) -lz -o $@
+
+.PHONY: fuzz-profile
+fuzz-profile: fuzz-deps $(FUZZ_DIR)/fuzz_abtp $(FUZZ_DIR)/abtp_seeds
+	@rm -rf $(FUZZ_DIR)/profile-seeds
+	@mkdir -p $(FUZZ_DIR)/profile-seeds $(FUZZ_DIR)/profile-corpus \
+		  $(FUZZ_DIR)/profile-artifacts
+	$(FUZZ_DIR)/abtp_seeds $(FUZZ_DIR)/profile-seeds
+	$(FUZZ_DIR)/fuzz_abtp -max_total_time=$(FUZZ_TIME) \
+		-max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=$(FUZZ_DIR)/profile-artifacts/ \
+		$(FUZZ_DIR)/profile-corpus $(FUZZ_DIR)/profile-seeds
