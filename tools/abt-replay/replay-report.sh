@@ -114,8 +114,9 @@ made; `splits/merges`: mapping splits and merges by adaptive resizing;
 modelled time of the exits, DSIs, misses and stub instructions (not of the
 rest of the boot). The goal line checks the issue's target: abt-full
 removes >= 97% of the removable exits while traced-page DSIs stay below
-1% of the exits removed. `replay:` is the replay's own speed (CPU time of
-the pass over the events, reading included, all policies at once).
+1% of the exits removed. `replay:` is the replay's own speed in that one cold run (CPU time of
+the pass over the events, reading included, all policies at once; see
+"Speed" for the best of 20).
 
 ## What the profiles cannot show
 
