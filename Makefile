@@ -61,6 +61,7 @@ include tools/profile/profile.mk
 include kvm-glue/vmm/vmm.mk
 include kvm-glue/linux/series.mk
 include kvm-glue/e2e/e2e.mk
+include tools/abt-replay/abt-replay.mk
 
 # The main job on the bundled guest: compile the rules, then run the loop
 # guest with every privileged instruction trapping and with translation,
