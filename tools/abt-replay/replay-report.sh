@@ -89,9 +89,10 @@ the runtime itself is not counted). Two sets of costs, all options:
 
 Nested figures: the KVM exit timing (debugfs `vcpu0/timing`) of the
 nested e2e run (`make e2e`, level 1 on QEMU with `-icount shift=1,sleep=off`,
-so 2 ns per level-1 instruction), build/e2e/console.log of the run behind
-docs/results.md: stock guest, 868,747 `EMUL_*` exits in 1,439,430 us =
-1.66 us each; DSI exits 2.0 us (stock) to 10.1 us (abt runs, where a DSI
+so 2 ns per level-1 instruction), build/e2e/console.log of a run on
+2026-11-21: stock guest, 868,747 `EMUL_*` exits in 1,439,430 us =
+1.66 us each (the run behind the current docs/results.md: 868,442 in
+1,458,220 us = 1.68 us); DSI exits 2.0 us (stock) to 10.1 us (abt runs, where a DSI
 also serves original bytes), 4.5 us taken as the middle; DTLBVIRT /
 ITLBVIRT (shadow TLB misses) 3.9-4.7 us. Silicon: 1 us per exit as the
 brief assumes for e500v2 hardware; a DSI as an exit plus the emulated
