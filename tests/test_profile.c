@@ -23,6 +23,7 @@
 #include "abtp.h"
 #include "abtt.h"
 #include "test_rng.h"
+#include "../tools/trace/be.h"
 
 #ifndef ABT_SRCDIR
 #define ABT_SRCDIR "."
@@ -42,26 +43,6 @@ static int exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
-}
-
-static void put16(unsigned char *p, unsigned int v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	put32(p, v >> 32);
-	put32(p + 4, (uint32_t)v);
 }
 
 static uint32_t crc(const unsigned char *p, size_t n)

@@ -22,6 +22,7 @@
 
 #include "abtt.h"
 #include "test_rng.h"
+#include "../tools/trace/be.h"
 
 #define NFIXED		38	/* r0-r31, pc, msr, cr, xer, lr, ctr */
 
@@ -39,26 +40,6 @@ static int exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static void put16(unsigned char *p, unsigned int v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
 }
 
 static uint32_t crc(const unsigned char *p, size_t n)

@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "abtp.h"
+#include "../trace/be.h"
 
 #define MAGIC		"ABTPROF"	/* 8 bytes with its NUL */
 #define MAGIC_LEN	8
@@ -61,42 +62,6 @@ int abtp_fuzz_ignore_crc;
 typedef unsigned long long ull;
 
 /* ---- helpers ---- */
-
-static void put16(unsigned char *p, unsigned int v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	put32(p, v >> 32);
-	put32(p + 4, (uint32_t)v);
-}
-
-static unsigned int get16(const unsigned char *p)
-{
-	return (unsigned int)p[0] << 8 | p[1];
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
 
 static uint32_t crc(const unsigned char *p, size_t n)
 {
