@@ -27,6 +27,7 @@
 
 #include "abtp.h"
 #include "../trace/be.h"
+#include "../trace/filew.h"
 
 #define MAGIC		"ABTPROF"	/* 8 bytes with its NUL */
 #define MAGIC_LEN	8
@@ -66,23 +67,6 @@ typedef unsigned long long ull;
 static uint32_t crc(const unsigned char *p, size_t n)
 {
 	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n);
-}
-
-static void vfmt(char *err, size_t errlen, const char *f, va_list ap)
-{
-	if (err && errlen > 0)
-		vsnprintf(err, errlen, f, ap);
-}
-
-static void fmt(char *err, size_t errlen, const char *f, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fmt(char *err, size_t errlen, const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	vfmt(err, errlen, f, ap);
-	va_end(ap);
 }
 
 static unsigned char *put_uvarint(unsigned char *p, uint64_t v)
@@ -181,30 +165,12 @@ static int body_write(struct abtp_writer *w, const void *p, size_t n, int fin)
 {
 	int ret;
 
-	w->zs.next_in = p;
-	w->zs.avail_in = (uInt)n;
-	do {
-		w->zs.next_out = w->zout;
-		w->zs.avail_out = sizeof(w->zout);
-		ret = deflate(&w->zs, fin ? Z_FINISH : Z_NO_FLUSH);
-		if (ret == Z_STREAM_ERROR)
-			return wset(w, 1, "%s: deflate failed", w->tmp);
-		if (raw_write(w, w->zout, sizeof(w->zout) - w->zs.avail_out))
-			return -1;
-	} while (w->zs.avail_out == 0 || (fin && ret != Z_STREAM_END));
+	ret = deflate_to(w->f, &w->zs, w->zout, sizeof(w->zout), p, n, fin);
+	if (ret == -2)
+		return wset(w, 1, "%s: deflate failed", w->tmp);
+	if (ret)
+		return wset(w, 1, "%s: write: %s", w->tmp, strerror(errno));
 	return 0;
-}
-
-static char *concat(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 1);
-
-	if (s) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb + 1);
-	}
-	return s;
 }
 
 static void writer_free(struct abtp_writer *w)
@@ -459,29 +425,6 @@ int abtp_add_page(struct abtp_writer *w, const struct abtp_page *pg)
 	w->pages[lo] = np;
 	w->npages++;
 	return 0;
-}
-
-/* fsync the directory holding path, so the rename is durable. */
-static void sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (!slash)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		return;
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);	/* best effort */
-		close(fd);
-	}
-	free(dir);
 }
 
 static int write_page(struct abtp_writer *w, const struct abtp_page *pg)

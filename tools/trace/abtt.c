@@ -26,6 +26,7 @@
 
 #include "abtt.h"
 #include "be.h"
+#include "filew.h"
 
 #define MAGIC		"ABTTRACE"
 #define MAGIC_LEN	8
@@ -88,21 +89,6 @@ static uint32_t crc(const unsigned char *p, size_t n)
 		n -= k;
 	}
 	return (uint32_t)c;
-}
-
-static void vfmt(char *err, size_t errlen, const char *fmt, va_list ap)
-{
-	if (err && errlen > 0)
-		vsnprintf(err, errlen, fmt, ap);
-}
-
-static void fmt(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfmt(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static unsigned int nwords(unsigned int nspr)
@@ -197,17 +183,11 @@ static int body_write(struct abtt_writer *w, const void *p, size_t n, int fin)
 
 	if (!w->compress)
 		return raw_write(w, p, n);
-	w->zs.next_in = p;
-	w->zs.avail_in = (uInt)n;
-	do {
-		w->zs.next_out = w->zout;
-		w->zs.avail_out = sizeof(w->zout);
-		ret = deflate(&w->zs, fin ? Z_FINISH : Z_NO_FLUSH);
-		if (ret == Z_STREAM_ERROR)
-			return wfail(w, "%s: deflate failed", w->tmp);
-		if (raw_write(w, w->zout, sizeof(w->zout) - w->zs.avail_out))
-			return -1;
-	} while (w->zs.avail_out == 0 || (fin && ret != Z_STREAM_END));
+	ret = deflate_to(w->f, &w->zs, w->zout, sizeof(w->zout), p, n, fin);
+	if (ret == -2)
+		return wfail(w, "%s: deflate failed", w->tmp);
+	if (ret)
+		return wfail(w, "%s: write: %s", w->tmp, strerror(errno));
 	return 0;
 }
 
@@ -305,18 +285,6 @@ static size_t encode_header(const struct abtt_header *h, int compress,
 	return FIXED_HDR + hlen + 4;
 }
 
-static char *concat(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 1);
-
-	if (s) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb + 1);
-	}
-	return s;
-}
-
 static void writer_free(struct abtt_writer *w)
 {
 	if (w->zs_init)
@@ -412,29 +380,6 @@ int abtt_write(struct abtt_writer *w, const struct abtt_record *rec)
 		return -1;
 	w->nrec++;
 	return 0;
-}
-
-/* fsync the directory holding path, so the rename is durable. */
-static void sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (!slash)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		return;
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);	/* best effort: some filesystems refuse */
-		close(fd);
-	}
-	free(dir);
 }
 
 int abtt_finish(struct abtt_writer *w, int complete, const char *reason,
