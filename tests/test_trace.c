@@ -22,25 +22,12 @@
 
 #include "abtt.h"
 #include "test_rng.h"
+#include "test_tmpdir.h"
 #include "../tools/trace/be.h"
 
 #define NFIXED		38	/* r0-r31, pc, msr, cr, xer, lr, ctr */
 
-static char tmpdir[256];
-
 /* ---- helpers ---- */
-
-static void path_in(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
 
 static uint32_t crc(const unsigned char *p, size_t n)
 {
@@ -909,36 +896,8 @@ static void test_bitflip_zlib(void **state)
 
 static int setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/abtt-test.XXXXXX",
-		 t && *t ? t : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static void rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[1024];
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (unlink(p))
-			rm_tree(p);	/* a directory */
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int teardown(void **state)
-{
-	rm_tree(tmpdir);
-	return 0;
+	(void)state;
+	return tmpdir_make("abtt-test");
 }
 
 int main(void)
