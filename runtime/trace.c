@@ -85,6 +85,7 @@ static int page_ref(struct abt_rt *rt, u32 ea)
 		if (rt->ops->set_page_perm(rt->port, ea, ABT_PERM_X))
 			return -ABT_EIO;
 		p->ea = ea;
+		p->reads = 0;
 		if (rt->nmaps)
 			map_traced(rt, ea, true);
 	}
@@ -223,14 +224,14 @@ static bool range_in_tc(const struct abt_rt *rt, u32 ea, u32 len)
 	return false;
 }
 
-int abt_trace_write(struct abt_rt *rt, u32 ea, u32 len)
+/* Drop every patch with a word in [ea, ea+len) or a stub overlapping it. */
+static int trace_drop(struct abt_rt *rt, u32 ea, u32 len)
 {
 	const u32 back = 4 * (ABT_MAX_MEMBERS - 1);
 	const struct abt_site *s;
 	u32 a, i, n;
 	int dropped = 0;
 
-	rt->stats.trace_writes++;
 	if (!rt->nsites || !len)
 		return 0;
 	n = range_words(ea, len, back);
@@ -251,6 +252,38 @@ int abt_trace_write(struct abt_rt *rt, u32 ea, u32 len)
 			dropped++;
 	}
 	return dropped;
+}
+
+int abt_trace_write(struct abt_rt *rt, u32 ea, u32 len)
+{
+	rt->stats.trace_writes++;
+	return trace_drop(rt, ea, len);
+}
+
+/*
+ * Read bursts. A page whose code the guest reads as data again and again
+ * (a checksum, a copy, a debugger) costs a DSI per load while it holds
+ * patches; past rt->read_burst loads the page gives its patches up (they
+ * re-qualify and are patched again once the guest executes them). Loads a
+ * mirror can take over do not count: they stop trapping once mirrored.
+ */
+static void read_burst(struct abt_rt *rt, u32 ea)
+{
+	struct abt_page *p;
+	int i, rc;
+
+	i = page_slot(rt, ea & ABT_PAGE_MASK);
+	if (i < 0 || !rt->pages[i].nsites)
+		return;
+	p = &rt->pages[i];
+	if (++p->reads <= rt->read_burst)
+		return;
+	p->reads = 0;
+	rc = trace_drop(rt, ea & ABT_PAGE_MASK, ABT_PAGE_SIZE);
+	if (rc > 0) {
+		rt->stats.read_bursts++;
+		rt->stats.burst_drops += rc;
+	}
 }
 
 /* ------------------------------------------------------------------------
@@ -910,16 +943,17 @@ void abt_hot_forget(struct abt_rt *rt, u32 pc)
 }
 
 /* A DSI on a traced page from pc: count it; mirror when hot. */
-static void hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
+/* Count a DSI of pc; true while pc may still be mirrored (or just was). */
+static bool hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
 {
 	struct abt_hot *e;
 
 	if (!(rt->features & ABT_FEAT_MIRROR) || !pc || len > 4 ||
 	    abt_tc_range(rt, pc))
-		return;
+		return false;
 	e = hot_find(rt, pc, true);
 	if (!e || e->flags)
-		return;
+		return false;
 	if (!e->count) {
 		e->lo = ea;
 		e->hi = ea + len;
@@ -930,13 +964,14 @@ static void hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
 			e->hi = ea + len;
 	}
 	if (++e->count < rt->mirror_threshold)
-		return;
+		return true;
 	if (mirror_pc(rt, e)) {
 		e->flags |= ABT_HOT_REFUSED;
 		rt->stats.mirror_refused++;
-	} else {
-		e->flags |= ABT_HOT_DONE;
+		return false;
 	}
+	e->flags |= ABT_HOT_DONE;
+	return true;
 }
 
 /* ------------------------------------------------------------------------
@@ -1293,7 +1328,8 @@ int abt_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
 		} else {
 			rt->stats.trace_reads++;	/* port reads the view */
 		}
-		hot_count(rt, pc, ea, len);
+		if (!hot_count(rt, pc, ea, len) && !st && rt->read_burst)
+			read_burst(rt, ea);
 		return ABT_DSI_READ;
 	}
 	rt->stats.dsi_writes++;

@@ -436,7 +436,8 @@ static void test_read_burst_drops_page(void **state)
 	assert_int_equal(replay_run(r, p.path), 0);
 	/* 33 loads DSI, the 33rd drops the patch, the rest run free */
 	assert_int_equal(pol(r, RP_ABT)->dsi_traced_r, 33);
-	assert_int_equal(pol(r, RP_ABT)->burst_drops, 1);
+	assert_int_equal(pol(r, RP_ABT)->st.read_bursts, 1);
+	assert_int_equal(pol(r, RP_ABT)->st.burst_drops, 1);
 	assert_int_equal(pol(r, RP_ABT)->st.untranslations, 1);
 	done(r);
 	/* without: every load DSIs */

@@ -1508,6 +1508,53 @@ static void test_mem_resize_cost(void **state)
 	assert_int_equal(g->rt.nmaps, 0);
 }
 
+/* A page read over and over gives its patches up after read_burst loads,
+ * except loads from a PC that may still be mirrored. */
+static void test_mem_read_burst(void **state)
+{
+	struct rig *g = *state;
+	u32 site = CODE_BASE + 0x100, ld = CODE_BASE + 0x2200, i;
+	u8 b[4];
+
+	assert_int_equal(abt_tc_add_region(&g->rt, TC_BASE, TC_SIZE), 0);
+	put32(g, site, W_MFMSR(3));
+	assert_int_equal(abt_translate(&g->rt, site), 0);
+	/* off (0, after abt_init): the page keeps its patch */
+	for (i = 0; i < 100; i++)
+		assert_int_equal(abt_dsi(&g->rt, ld, site, 4, false, b),
+				 ABT_DSI_READ);
+	assert_int_equal(abt_be32(b), W_MFMSR(3));
+	assert_non_null(abt_site_find(&g->rt, site));
+	assert_int_equal(g->rt.stats.read_bursts, 0);
+	/* on: the (read_burst + 1)th load drops it, the page is free */
+	g->rt.read_burst = 5;
+	for (i = 0; i < 5; i++)
+		abt_dsi(&g->rt, ld, CODE_BASE + 4 * i, 4, false, b);
+	assert_non_null(abt_site_find(&g->rt, site));
+	assert_int_equal(abt_dsi(&g->rt, ld, CODE_BASE, 4, false, b),
+			 ABT_DSI_READ);
+	assert_null(abt_site_find(&g->rt, site));
+	assert_false(abt_page_traced(&g->rt, site));
+	assert_int_equal(get32(g, site), W_MFMSR(3));
+	assert_int_equal(g->rt.stats.read_bursts, 1);
+	assert_int_equal(g->rt.stats.burst_drops, 1);
+	assert_int_equal(g->rt.stats.trace_writes, 0);
+	/* patched again: the count starts afresh */
+	assert_int_equal(abt_translate(&g->rt, site), 0);
+	for (i = 0; i < 5; i++)
+		abt_dsi(&g->rt, ld, CODE_BASE, 4, false, b);
+	assert_non_null(abt_site_find(&g->rt, site));
+	/* with mirroring, loads of a PC still under watch do not count */
+	assert_int_equal(abt_mirror_add_region(&g->rt, MID_BASE, MID_SIZE), 0);
+	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_MIRROR),
+			 ABT_FEAT_MIRROR);
+	g->rt.mirror_threshold = 1000;
+	for (i = 0; i < 100; i++)
+		abt_dsi(&g->rt, ld, CODE_BASE, 4, false, b);
+	assert_non_null(abt_site_find(&g->rt, site));
+	assert_int_equal(g->rt.stats.read_bursts, 1);
+}
+
 static void test_mem_mirror(void **state)
 {
 	struct rig *g = *state;
@@ -1616,6 +1663,7 @@ int main(void)
 		T(test_semantics),
 		T(test_mem_defaults),
 		T(test_mem_resize_cost),
+		T(test_mem_read_burst),
 		T(test_mem_mirror),
 	};
 

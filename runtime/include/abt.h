@@ -147,6 +147,7 @@ struct abt_tc_region {
 struct abt_page {
 	u32 ea;			/* page-aligned guest EA */
 	u32 nsites;		/* patched words and stubs on this page */
+	u32 reads;		/* load DSIs counted towards a read burst */
 };
 
 /*
@@ -234,6 +235,9 @@ struct abt_stats {
 	u64 tc_stolen_bytes;		/* TC space taken from stolen ranges */
 	u64 stolen_reads;		/* guest reads served from a steal mirror */
 	u64 unsteals;			/* stolen ranges given back (a write) */
+	u64 read_bursts;		/* pages that gave their patches up to
+					 * a burst of loads (abt_dsi) */
+	u64 burst_drops;		/* ... patches dropped so */
 };
 
 /*
@@ -272,6 +276,12 @@ struct abt_rt {
 	u32 split_min;			/* false DSIs in a window to split */
 	u32 resize_window;		/* window of the cost model, in ticks */
 	u32 cost_dsi, cost_miss;	/* cost model weights */
+	u32 read_burst;			/* load DSIs on a traced page, not
+					 * taken over by a mirror, before the
+					 * page drops its patches; 0 (after
+					 * abt_init): never. A port choice:
+					 * kvm.abt_read_burst, abt-replay
+					 * --read-burst */
 	u64 clock;			/* ticks: abt_dsi calls and abt_tick;
 					 * the cost model adds stats.exits */
 	u32 nmirrors;			/* mirrors in use */

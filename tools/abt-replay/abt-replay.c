@@ -53,9 +53,10 @@ static void usage(FILE *f)
 "  -n, --name NAME         NAME for --out files (default: profile basename)\n"
 "      --pv-from ICOUNT    pv: the kernel patches itself at this guest\n"
 "                          instruction count (default 0: from the start)\n"
-"      --read-burst N      abt policies: like kvm-glue (ABT_READ_BURST 32), a\n"
-"                          traced page loses its patches at its N+1th load\n"
-"                          DSI (1-254; default off: the runtime alone)\n"
+"      --read-burst N      abt policies: a traced page gives its patches up\n"
+"                          at its N+1th load DSI that no mirror takes over\n"
+"                          (runtime read_burst; default 8, kvm-glue's\n"
+"                          kvm.abt_read_burst; 0: never)\n"
 "      --max-events N      stop after N events\n"
 "      --repeat N          replay N times, report the best CPU time (bench)\n"
 "  -q, --quiet             no table\n"
@@ -221,7 +222,7 @@ static void print_table(const struct replay *r, const char *path)
 		printf("\nread bursts (--read-burst %u): pages that lost their patches:", r->read_burst);
 		for (q = 0; q < r->npol; q++)
 			if (r->pol[q].rt)
-				printf(" %s %" PRIu64, r->pol[q].name, r->pol[q].burst_drops);
+				printf(" %s %" PRIu64, r->pol[q].name, r->pol[q].st.read_bursts);
 		printf("\n");
 	}
 	printf("\nexits by rule:\n%-18s", "rule");
@@ -276,7 +277,7 @@ static int write_csv(const struct replay *r, const char *file,
 		return -1;
 	}
 	if (fresh)
-		fprintf(f, "profile,policy,events,exec,exits,translations,dsi_traced_reads,dsi_traced_writes,dsi_false,dsi_errors,mirrored_accesses,tlb_misses,mirrors,mirror_sites,mirror_refused,splits,merges,smc_drops,burst_drops,tc_bytes_peak,tc_stolen_bytes,stub_insns,silicon_us,nested_us\n");
+		fprintf(f, "profile,policy,events,exec,exits,translations,dsi_traced_reads,dsi_traced_writes,dsi_false,dsi_errors,mirrored_accesses,tlb_misses,mirrors,mirror_sites,mirror_refused,splits,merges,smc_drops,read_bursts,tc_bytes_peak,tc_stolen_bytes,stub_insns,silicon_us,nested_us\n");
 	for (q = 0; q < r->npol; q++) {
 		const struct rp_pol *p = &r->pol[q];
 
@@ -288,7 +289,7 @@ static int write_csv(const struct replay *r, const char *file,
 			translations(p), p->dsi_traced_r, p->dsi_traced_w,
 			p->dsi_false, p->dsi_errors, p->mirrored_accesses,
 			p->tlb_misses, p->st.mirrors, p->st.mirror_sites, p->st.mirror_refused,
-			p->st.splits, p->st.merges, p->st.smc_drops, p->burst_drops,
+			p->st.splits, p->st.merges, p->st.smc_drops, p->st.read_bursts,
 			p->st.tc_bytes_peak, p->st.tc_stolen_bytes, p->insns,
 			p->t_silicon_us, p->t_nested_us);
 	}
@@ -457,6 +458,7 @@ int main(int argc, char **argv)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.policies = RP_ALL_POLICIES;
+	cfg.read_burst = RP_DEF_READ_BURST;
 	replay_default_costs(&cfg.costs);
 	while ((c = getopt_long(argc, argv, "p:r:t:b:o:n:qh", lo, NULL)) != -1) {
 		dp = NULL;
@@ -511,8 +513,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 15:
-			if (parse_u32(optarg, &cfg.read_burst) ||
-			    !cfg.read_burst || cfg.read_burst > 254)
+			if (parse_u32(optarg, &cfg.read_burst))
 				goto bad;
 			break;
 		case 13:

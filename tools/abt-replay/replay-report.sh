@@ -156,14 +156,15 @@ for n in $ran; do
 	echo
 	echo "PNG: [timeline](replay-$n-timeline.png), [sites](replay-$n-sites.png)."
 	echo
-	echo "With kvm-glue's port policy on top (\`--read-burst 32\`: KVM's"
-	echo "\`ABT_READ_BURST\`, a traced page loses its patches at its 33rd load DSI;"
-	echo "\`$bin --read-burst 32 PROFILE\`):"
+	echo "Without read bursts (\`--read-burst 0\`: a traced page keeps its"
+	echo "patches however often the guest reads it; the table above uses the"
+	echo "default 8, kvm-glue's \`kvm.abt_read_burst\`;"
+	echo "\`$bin --read-burst 0 PROFILE\`):"
 	echo
 	echo '```'
 	for p in "$@"; do
 		[ "$(basename "$p" .abtp)" = "$n" ] || continue
-		"$bin" --read-burst 32 "$p" | sed -n '/^policy/,/^$/p;/^read bursts/p;/^goal/p'
+		"$bin" --read-burst 0 "$p" | sed -n '/^policy/,/^$/p;/^goal/p'
 	done
 	echo '```'
 done

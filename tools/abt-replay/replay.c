@@ -169,8 +169,6 @@ static int port_set_page_perm(void *port, u32 ea, u32 perm)
 	if (mi)
 		p->nrestr[mi] += restricted((u8)perm) ? 1 : -1;
 	if (restricted((u8)perm)) {
-		if (p->reads)
-			p->reads[pn] = 0;
 		if (p->nrlist == p->rcap) {
 			u32 nc = p->rcap ? 2 * p->rcap : 256;
 			u32 *nl = realloc(p->rlist, nc * sizeof(*nl));
@@ -541,13 +539,6 @@ static void access_event(struct replay *r, struct rp_pol *p,
 	} else {
 		p->dsi_false++;
 	}
-	if (traced && !write && p->reads && ++p->reads[pn] > r->read_burst) {
-		/* kvm-glue's ABT_READ_BURST: the page loses its patches */
-		abt_trace_write(p->rt, ev->ea & ~4095u, 4096);
-		p->reads[pn] = 0;
-		p->burst_drops++;
-		return;
-	}
 	if (r->have_memfeat) {
 		int a = replay_dsi(p->rt, ev->pc, ev->ea, len, write, buf);
 
@@ -585,11 +576,6 @@ static int pol_init(struct replay *r, struct rp_pol *p, int kind,
 	if (!p->perm || !p->rt)
 		return -1;
 	memset(p->perm, ABT_PERM_RWX, 1u << 20);
-	if (r->read_burst) {
-		p->reads = calloc(1u << 20, 1);
-		if (!p->reads)
-			return -1;
-	}
 	for (i = 0; i < npages; i++) {
 		const struct abtp_page *pg = &pages[i];
 		struct rp_page *rp = page_get(p, pg->ea, true);
@@ -623,6 +609,7 @@ static int pol_init(struct replay *r, struct rp_pol *p, int kind,
 			replay_mirror_add_region(p->rt, r->mirror_base,
 						 r->mirror_size);
 		p->feat = replay_set_features(p->rt, p->feat);
+		p->rt->read_burst = r->read_burst;
 	} else {
 		p->feat = 0;
 	}
@@ -848,7 +835,6 @@ void replay_free(struct replay *r)
 		}
 		free(p->perm);
 		free(p->rlist);
-		free(p->reads);
 		free(p->rt);
 		free(p->tl_exits);
 		free(p->tl_dsis);

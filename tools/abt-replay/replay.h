@@ -65,8 +65,6 @@ struct rp_pol {
 	u8 split[RP_MAX_MAPS];
 	u32 nrestr[RP_MAX_MAPS];	/* restricted pages in each mapping */
 	u32 *rlist, nrlist, rcap;	/* restricted pages (not R+W) */
-	u8 *reads;			/* --read-burst: loads per traced page */
-	u64 burst_drops;
 	bool has_split;
 	u32 tlb0[RP_TLB0_SETS][RP_TLB0_WAYS];
 	u8 tlb0_rr[RP_TLB0_SETS];
@@ -82,6 +80,9 @@ struct rp_pol {
 	struct abt_stats st;		/* runtime stats at the end */
 };
 
+/* Default --read-burst: kvm-glue's default kvm.abt_read_burst. */
+#define RP_DEF_READ_BURST	8
+
 struct replay {
 	/* configuration (set before replay_run) */
 	u32 policies;			/* bit per enum rp_policy */
@@ -94,8 +95,8 @@ struct replay {
 	bool have_memfeat;		/* runtime has the memory features */
 	u64 max_events;			/* 0: all; else stop after that many */
 	u64 pv_from;			/* pv: patched from this icount on */
-	u32 read_burst;			/* port drops a traced page's patches
-					 * after this many loads (0: never) */
+	u32 read_burst;			/* abt policies: the runtime's
+					 * read_burst (0: never) */
 
 	/* results */
 	char err[256];
