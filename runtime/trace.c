@@ -1027,18 +1027,14 @@ static void map_traced(struct abt_rt *rt, u32 page, bool more)
 		map_merge(rt, m, false);
 }
 
-static void map_false_dsi(struct abt_rt *rt, struct abt_map *m)
+/* Split m now; saved_rate: its false DSIs per window so far. */
+static int map_split(struct abt_rt *rt, struct abt_map *m)
 {
 	u32 elapsed, win = rt->resize_window ? rt->resize_window : 1;
 	u64 now = mem_now(rt);
 
-	if (now - m->win_start >= win)
-		map_window(rt, m);
-	m->false_dsis++;
-	if (!(rt->features & ABT_FEAT_RESIZE) || m->false_dsis < rt->split_min)
-		return;
 	if (rt->ops->split_mapping(rt->port, m->ea, m->size))
-		return;
+		return -ABT_EIO;
 	/* false DSIs per window (elapsed <= win); 32-bit division only,
 	 * the kernel has no 64-bit one on ppc32 */
 	elapsed = (u32)(now - m->win_start) + 1;
@@ -1051,6 +1047,32 @@ static void map_false_dsi(struct abt_rt *rt, struct abt_map *m)
 	m->split = 1;
 	rt->stats.splits++;
 	map_window(rt, m);
+	return 0;
+}
+
+static void map_false_dsi(struct abt_rt *rt, struct abt_map *m)
+{
+	u32 win = rt->resize_window ? rt->resize_window : 1;
+
+	if (mem_now(rt) - m->win_start >= win)
+		map_window(rt, m);
+	m->false_dsis++;
+	if (!(rt->features & ABT_FEAT_RESIZE) || m->false_dsis < rt->split_min)
+		return;
+	map_split(rt, m);
+}
+
+int abt_guest_split(struct abt_rt *rt, u32 ea)
+{
+	struct abt_map *m = map_of(rt, ea);
+
+	if (!m)
+		return -ABT_ENOENT;
+	if (m->split)
+		return 0;
+	if (!(rt->features & ABT_FEAT_RESIZE))
+		return -ABT_EINVAL;
+	return map_split(rt, m);
 }
 
 int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa)

@@ -1458,6 +1458,35 @@ static void test_mem_defaults(void **state)
 			 ABT_ACC_FREE);
 }
 
+/* A port that cannot complete a false-DSI access splits at once. */
+static void test_mem_guest_split(void **state)
+{
+	struct rig *g = *state;
+	u32 site = CODE_BASE + 0x100, data = CODE_BASE + 0x5000;
+
+	g->rt.ops = &fops_resize;
+	n_split = n_merge = 0;
+	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0), 0);
+	put32(g, site, W_MFMSR(3));
+	assert_int_equal(abt_translate(&g->rt, site), 0);
+	/* RESIZE off: refused */
+	assert_int_equal(abt_guest_split(&g->rt, data), -ABT_EINVAL);
+	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_RESIZE),
+			 ABT_FEAT_RESIZE);
+	assert_int_equal(abt_guest_split(&g->rt, 128u << 20), -ABT_ENOENT);
+	assert_int_equal(abt_access_class(&g->rt, 0, data, 4), ABT_ACC_FALSE);
+	assert_int_equal(abt_guest_split(&g->rt, data), 0);
+	assert_int_equal(n_split, 1);
+	assert_int_equal(g->rt.stats.splits, 1);
+	assert_int_equal(abt_access_class(&g->rt, 0, data, 4), ABT_ACC_FREE);
+	/* already split: nothing more */
+	assert_int_equal(abt_guest_split(&g->rt, data), 0);
+	assert_int_equal(n_split, 1);
+	/* the last patch going merges it back */
+	assert_int_equal(abt_untranslate(&g->rt, site), 0);
+	assert_int_equal(n_merge, 1);
+}
+
 static void test_mem_resize_cost(void **state)
 {
 	struct rig *g = *state;
@@ -1662,6 +1691,7 @@ int main(void)
 		T(test_compose_errors),
 		T(test_semantics),
 		T(test_mem_defaults),
+		T(test_mem_guest_split),
 		T(test_mem_resize_cost),
 		T(test_mem_read_burst),
 		T(test_mem_mirror),

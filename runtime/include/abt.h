@@ -425,6 +425,13 @@ enum abt_access_class abt_access_class(const struct abt_rt *rt, u32 pc,
  */
 int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa);
 void abt_guest_unmap(struct abt_rt *rt, u32 ea, u32 size);
+/*
+ * Split the recorded mapping holding ea now, whatever the cost model says:
+ * the port could not complete a false-DSI access itself (an access form it
+ * does not emulate). 0 (also if already split), -ABT_ENOENT (no mapping),
+ * -ABT_EINVAL (RESIZE off) or -ABT_EIO (split_mapping failed).
+ */
+int abt_guest_split(struct abt_rt *rt, u32 ea);
 /* n shadow TLB misses at ea in a split mapping (cost model). */
 void abt_tlb_miss(struct abt_rt *rt, u32 ea, u32 n);
 /* Advance the cost model clock by n ticks (a port with a time source). */
