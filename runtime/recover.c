@@ -118,6 +118,7 @@ int abt_init(struct abt_rt *rt, const struct abt_profile *prof,
 	rt->port = port;
 	rt->epoch_left = prof->decay;
 	rt->mirror_threshold = ABT_DEF_MIRROR_THRESHOLD;
+	rt->mirror_span = ABT_DEF_MIRROR_SPAN;
 	rt->split_min = ABT_DEF_SPLIT_MIN;
 	rt->resize_window = ABT_DEF_RESIZE_WINDOW;
 	rt->cost_dsi = ABT_DEF_COST_DSI;

@@ -946,6 +946,7 @@ void abt_hot_forget(struct abt_rt *rt, u32 pc)
 /* Count a DSI of pc; true while pc may still be mirrored (or just was). */
 static bool hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
 {
+	const struct abt_mirror *m;
 	struct abt_hot *e;
 
 	if (!(rt->features & ABT_FEAT_MIRROR) || !pc || len > 4 ||
@@ -962,6 +963,16 @@ static bool hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
 			e->lo = ea;
 		if (ea + len > e->hi)
 			e->hi = ea + len;
+	}
+	/* a PC that walks a range (a copy, a checksum) is no hot datum,
+	 * unless an existing mirror (a stolen range) holds all of it */
+	m = rt->mirror_span && e->hi - e->lo > rt->mirror_span ?
+	    mirror_over(rt, e->lo, e->hi - e->lo, 0) : NULL;
+	if (rt->mirror_span && e->hi - e->lo > rt->mirror_span &&
+	    (!m || e->lo < m->ea || e->hi - m->ea > m->size)) {
+		e->flags |= ABT_HOT_REFUSED;
+		rt->stats.mirror_refused++;
+		return false;
 	}
 	if (++e->count < rt->mirror_threshold)
 		return true;

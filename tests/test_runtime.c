@@ -1582,6 +1582,15 @@ static void test_mem_read_burst(void **state)
 		abt_dsi(&g->rt, ld, CODE_BASE, 4, false, b);
 	assert_non_null(abt_site_find(&g->rt, site));
 	assert_int_equal(g->rt.stats.read_bursts, 1);
+	/* a PC walking the page (a copy) is refused once it spans more
+	 * than mirror_span bytes, and its loads count from then on */
+	for (i = 0; 4 * i <= g->rt.mirror_span; i++)
+		abt_dsi(&g->rt, ld + 4, CODE_BASE + 4 * i, 4, false, b);
+	assert_int_equal(g->rt.stats.mirror_refused, 1);
+	/* the page had 5 counted loads: the refused one is the 6th */
+	assert_null(abt_site_find(&g->rt, site));
+	assert_int_equal(g->rt.stats.read_bursts, 2);
+	assert_int_equal(g->rt.stats.mirrors, 0);
 }
 
 static void test_mem_mirror(void **state)

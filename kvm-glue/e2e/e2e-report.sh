@@ -136,6 +136,62 @@ if grep -q '^smp status' "$tmp/facts"; then
 		abt:exits_removable abt:map_backs run_ticks abt:trace_writes; do
 		v=$(get smp "$k"); printf '%s ' "${v:--}"; done)
 fi
+# Memory features: the counters of abt's DSI path in the abt run (guest
+# RAM in 4 KiB host pages) and, when present, the huge-page runs (guest
+# RAM in level-1 huge pages: KVM shadows huge guest entries hugely).
+run_of() { awk -v c="$1" '$2 == "status" && ($1 == c || $1 == c ".1") { print $1; exit }' "$tmp/facts"; }
+fact() { awk -v r="$1" -v k="$2" '$1 == r && $2 == k { v = $3 } END { print (v == "" ? "-" : v) }' "$tmp/facts"; }
+tsum_of() { awk -v r="$1" -v p="$2" '$1 == r && $2 ~ p && $2 != "tcount:TIMEINGUEST" { n += $3 } END { print n + 0 }' "$tmp/facts"; }
+mem_cols=""
+for c in abt huge; do r=$(run_of "$c"); [ -n "$r" ] && mem_cols="$mem_cols $r"; done
+{
+	printf '\n## Memory features\n\n'
+	printf 'Counters of abt'"'"'s DSI path (debugfs `kvm/<vm>/abt`). In `abt.1` guest RAM is in 4 KiB host pages, so every shadow entry is 4 KiB and there is nothing to split.'
+	case "$mem_cols" in *huge*) printf ' In `huge` it is in 4 MiB level-1 huge pages (`abt-vmm --hugetlb`), so KVM shadows the guest'"'"'s 64 MiB kernel entry with 4 MiB entries, which one patched page makes execute-only whole until page resizing splits it.' ;; esac
+	printf ' Mirror region: %s bytes at %s; features %s (1 mirroring, 2 resizing, 4 stealing).\n\n' \
+		"$(fact abt.1 abt:mirror_size)" "$(fact abt.1 abt:mirror_base)" "$(fact abt.1 abt:features)"
+	printf '| counter | meaning |'; for r in $mem_cols; do printf ' %s |' "$r"; done; printf '\n|---|---|'
+	for r in $mem_cols; do printf -- '---:|'; done; printf '\n'
+	while IFS='|' read -r k what; do
+		printf '| `%s` | %s |' "$k" "$what"
+		for r in $mem_cols; do printf ' %s |' "$(fact "$r" "abt:$k")"; done
+		printf '\n'
+	done <<'KEYS'
+dsi_reads|guest loads from patched pages, served the guest's view
+dsi_writes|guest stores to patched pages (their patches dropped)
+read_bursts|pages that gave their patches up to a burst of loads
+smc_drops|patches dropped by guest stores
+mirrors|data ranges mirrored
+mirror_sites|loads and stores rewritten to reach a mirror
+mirror_refused|hot PCs that could not be mirrored
+dsi_false|false DSIs: unpatched pages in an execute-only huge entry
+false_done|... completed by the DSI path
+false_splits|... that split the mapping at once (a form not emulated)
+maps|guest huge TLB1 mappings known at the end
+splits|huge mappings split into 4 KiB shadow entries
+merges|split mappings merged back
+merges_cost|... of them because the split cost more than it saved
+tlb_misses_split|shadow TLB misses in split mappings
+stale_refills|DSIs from shadow entries left from before a split or drop
+KEYS
+	hs=$(run_of huge-stock); hu=$(run_of huge)
+	if [ -n "$hs" ] && [ -n "$hu" ]; then
+		printf '\nHuge pages, abt off and on (`huge-stock`, `huge`; one run each), against the 4 KiB runs (repetition 1):\n\n'
+		printf '| | stock | abt | huge-stock | huge | huge-stock/huge |\n|---|---:|---:|---:|---:|---:|\n'
+		for m in "whole run, ticks|run_ticks" "all exits|^tcount:" "privileged emulation exits|^tcount:EMUL_" \
+			 "shadow TLB misses (DTLBVIRT + ITLBVIRT)|^tcount:(DTLB|ITLB)VIRT$" "DSI exits|^tcount:DSI$"; do
+			lab=${m%%|*}; key=${m#*|}
+			set --
+			for r in stock.1 abt.1 "$hs" "$hu"; do
+				if [ "$key" = run_ticks ]; then set -- "$@" "$(fact "$r" run_ticks)"
+				else set -- "$@" "$(tsum_of "$r" "$key")"; fi
+			done
+			awk -v l="$lab" -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN {
+				printf("| %s | %s | %s | %s | %s | %s |\n", l, a, b, c, d,
+				       d + 0 > 0 ? sprintf("%.2fx", c / d) : "-") }'
+		done
+	fi
+} > "$tmp/mem.md"
 # One text checksum over every stock and abt run, before and after.
 csums=$(awk '$2 ~ /^csum_(before|after)$/ && ($1 ~ /^stock\./ || $1 ~ /^abt\./) { print $3 }' "$tmp/facts" | sort -u | tr '\n' ' ')
 csum_runs=$(awk '$2 == "csum_verdict" && ($1 ~ /^stock\./ || $1 ~ /^abt\./) { n++ } END { print n + 0 }' "$tmp/facts")
@@ -192,7 +248,7 @@ awk -v rows="$tmp/rows" -v out="$out" -v note="$note" \
     -v dsiw="$(get abt abt:dsi_writes)" -v mb="$(get abt abt:map_backs)" \
     -v sites="$(get abt abt:sites)" -v reps="$reps" \
     -v csums="$csums" -v csum_runs="$csum_runs" -v csum_bad="$csum_bad" \
-    -v smp="$smp_line" -v rb="$(get abt abt:read_bursts)" '
+    -v smp="$smp_line" -v rb="$(get abt abt:read_bursts)" -v memmd="$tmp/mem.md" '
 function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
 function check(name, ok, detail) {
 	printf("| %s | %s | %s |\n", name, detail, ok ? "met" : "**missed**") >> md
@@ -238,6 +294,8 @@ BEGIN {
 		printf("\nTwo-vCPU guest (`smp` run: the SMP build of the same kernel, `abt-vmm --smp 2`, abt on): %s CPUs brought up, workload %s, text checksum %s, %d sites patched at the end, %d exits left at removable rules, %d interrupts mapped back out of a stub, %d guest stores into patched frames, %.0f ticks in all.\n",
 		       sm[1], sm[2] == 1 ? "done" : "NOT done", sm[3], sm[4], sm[5], sm[6], sm[8], sm[7]) >> md
 	}
+	while ((getline line < memmd) > 0)
+		print line >> md
 
 	# Bound: all removable emulation time gone, at the stock run average
 	# cost per emulation exit (exit timing, level-1 microseconds).

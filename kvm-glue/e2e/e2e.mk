@@ -11,12 +11,16 @@
 # and abt E2E_REPEAT times each, interleaved, then count):
 #   stock  unmodified guest, abt off
 #   pv     the CONFIG_KVM_GUEST build with the /hypervisor node, abt off
-#   abt    unmodified guest, abt on (profile linux, TC in the 1 MiB the
-#          guest device tree reserves at 31 MiB)
+#   abt    unmodified guest, abt on (profile linux, TC and mirror region in
+#          the 1 MiB the guest device tree reserves at 31 MiB)
 #   count  unmodified guest, abt counting exits per rule but never patching:
 #          tells which of the stock run's exits abt could remove (untimed)
 #   smp    the SMP build of the guest on two vcpus (abt-vmm --smp 2), abt
 #          on: boots, runs the workload, same checksum before and after
+#   huge-stock, huge
+#          guest RAM in level-1 huge pages (abt-vmm --hugetlb), abt off
+#          and on: KVM shadows the guest's 64 MiB kernel mapping with 4 MiB
+#          entries, which abt's page resizing splits around patched pages
 
 E2E_OUT       := build/e2e
 E2E_DIR       := kvm-glue/e2e
@@ -26,8 +30,15 @@ E2E_TIMEOUT   ?= 120
 E2E_DOCS      ?= docs
 # Guest-physical 31 MiB, reserved by /memreserve/ in ppce500-guest.dts,
 # is EA 0xc1f00000 in Linux's linear map: within branch reach of its text.
+# Its first 768 KiB are the TC, the last 256 KiB the data mirror region.
 E2E_TC_BASE   ?= 0xc1f00000
-E2E_TC_SIZE   ?= 0x100000
+E2E_TC_SIZE   ?= 0xc0000
+E2E_MIRROR_BASE ?= 0xc1fc0000
+E2E_MIRROR_SIZE ?= 0x40000
+# kvm.abt_features: 1 data mirroring, 2 page resizing, 4 TC stealing.
+E2E_FEATURES  ?= 7
+# Level-1 huge pages (4 MiB) for the huge-page runs: 128 MiB of guest RAM.
+E2E_HUGEPAGES ?= 34
 E2E_PROFILE   ?= linux
 # kvm.abt_threshold (0: the profile's) and kvm.abt_read_burst for abt runs.
 E2E_THRESHOLD ?= 0
@@ -37,7 +48,9 @@ E2E_READ_BURST ?= 8
 E2E_EXTRA     ?=
 E2E_ABT       := abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) \
 		 abt_tc_size=$(E2E_TC_SIZE) abt_threshold=$(E2E_THRESHOLD) \
-		 abt_read_burst=$(E2E_READ_BURST)
+		 abt_read_burst=$(E2E_READ_BURST) \
+		 abt_mirror_base=$(E2E_MIRROR_BASE) \
+		 abt_mirror_size=$(E2E_MIRROR_SIZE) abt_features=$(E2E_FEATURES)
 # Each guest runs this many times, interleaved; timed rows take the best.
 E2E_REPEAT    ?= 3
 # Level 1 runs with a fixed instruction-count clock: the guest timebase then
@@ -63,10 +76,11 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 	$(CROSS)strip -o $$d/vmlinux $(GUEST_VMLINUX); \
 	$(CROSS)strip -o $$d/vmlinux-pv $(GUEST_LINUX_PV)/vmlinux; \
 	$(CROSS)strip -o $$d/vmlinux-smp $(GUEST_LINUX_SMP)/vmlinux; \
-	for v in unmod pv smp; do \
+	for v in unmod pv smp huge; do \
 	  case $$v in \
 	  pv) k=/guest/vmlinux-pv; dtb=/guest/guest-pv.dtb; map=$(GUEST_LINUX_PV)/System.map; smp= ;; \
 	  smp) k=/guest/vmlinux-smp; dtb=/guest/guest-smp.dtb; map=$(GUEST_LINUX_SMP)/System.map; smp="-s 2" ;; \
+	  huge) k=/guest/vmlinux; dtb=/guest/guest.dtb; map=$(GUEST_LINUX)/System.map; smp=--hugetlb ;; \
 	  *) k=/guest/vmlinux; dtb=/guest/guest.dtb; map=$(GUEST_LINUX)/System.map; smp= ;; \
 	  esac; \
 	  text=$(call e2e_text,$$map); \
@@ -83,6 +97,10 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 	  >> $$d/e2e.runs; \
 	echo 'smp /args.smp $(E2E_ABT) abt_count_only=0' \
 	  >> $$d/e2e.runs; \
+	echo 'huge-stock /args.huge abt_profile= abt_count_only=0' \
+	  >> $$d/e2e.runs; \
+	echo 'huge /args.huge $(E2E_ABT) abt_count_only=0' \
+	  >> $$d/e2e.runs; \
 	for x in $(E2E_EXTRA); do \
 	  echo "$${x%%:*} /args.unmod $(E2E_ABT) abt_count_only=0 $$(echo "$${x#*:}" | tr , ' ')" \
 	    >> $$d/e2e.runs; done; \
@@ -94,6 +112,7 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 	  "file /args.unmod $$d/args.unmod 0644 0 0" \
 	  "file /args.pv $$d/args.pv 0644 0 0" \
 	  "file /args.smp $$d/args.smp 0644 0 0" \
+	  "file /args.huge $$d/args.huge 0644 0 0" \
 	  "file /guest/vmlinux-smp $$d/vmlinux-smp 0644 0 0" \
 	  'file /guest/guest-smp.dtb $(VMM_OUT)/guest-smp.dtb 0644 0 0' \
 	  "file /guest/vmlinux $$d/vmlinux 0644 0 0" \
@@ -110,11 +129,12 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 e2e: e2e-initramfs $(GUEST_DRIVE)
 	$(call install_missing,gnuplot-nox)
 	@set -e; t0=$$(date +%s); \
-	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 2 + $(words $(E2E_EXTRA)))) guest runs, 10-60 s each (console: $(E2E_OUT)/console.log)"; \
-	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 2 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + 300 )) \
+	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 4 + $(words $(E2E_EXTRA)))) guest runs, 10-60 s each (console: $(E2E_OUT)/console.log)"; \
+	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 4 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + 300 )) \
 	  -l $(E2E_OUT)/console.log 'expect:ABT-L1-DONE status=0' 'exit:60' \
 	  -- $(VMM_QEMU_L1) $(E2E_ICOUNT) -kernel $(KVM_HOST_VMLINUX) \
-	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz -append "console=ttyS0,115200" \
+	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz \
+	  -append "console=ttyS0,115200 hugepages=$(E2E_HUGEPAGES)" \
 	  > $(E2E_OUT)/drive.log 2>&1 || { tail -30 $(E2E_OUT)/console.log >&2; \
 	  echo "e2e: level-1 run failed (log: $(E2E_OUT)/console.log)" >&2; exit 1; }; \
 	t1=$$(date +%s); echo "e2e: level-1 run took $$((t1 - t0)) s"; \

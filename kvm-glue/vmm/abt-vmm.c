@@ -129,6 +129,7 @@ struct options {
 	unsigned int timeout;
 	unsigned int nvcpus;
 	bool sw_tlb;
+	bool hugetlb;		/* --hugetlb */
 	bool quiet;
 	bool verbose;
 };
@@ -813,14 +814,27 @@ static int load_initrd(struct vmm *v, const char *path)
 
 /* ---- VM setup ----------------------------------------------------------- */
 
+/*
+ * --hugetlb: guest RAM in the host's default huge pages, so that KVM can
+ * shadow the guest's huge TLB1 entries with huge host entries.
+ */
 static int alloc_ram(struct vmm *v)
 {
-	v->ram = mmap(NULL, v->ram_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+
+	if (v->opt.hugetlb)
+		flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+	v->ram = mmap(NULL, v->ram_size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (v->ram == MAP_FAILED) {
 		v->ram = NULL;
-		err("cannot map %zu MiB of guest RAM: %s", v->ram_size / MIB,
-		    strerror(errno));
+		if (v->opt.hugetlb)
+			err("cannot map %zu MiB of guest RAM in huge pages: %s "
+			    "(reserve them: hugepages=N on the host's command "
+			    "line or /proc/sys/vm/nr_hugepages)",
+			    v->ram_size / MIB, strerror(errno));
+		else
+			err("cannot map %zu MiB of guest RAM: %s",
+			    v->ram_size / MIB, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -1621,6 +1635,7 @@ static void usage(void)
 "  -s, --smp N          N vcpus (1..%u, default 1); cpus 1..N-1 wait in the\n"
 "                       ePAPR spin table at 0xfef000000 + 0x20 * cpu\n"
 "                       (kvm-glue/vmm/ppce500-guest-smp.dts)\n"
+"      --hugetlb        guest RAM in the host's huge pages (MAP_HUGETLB)\n"
 "      --dump-dtb FILE  write the device tree as the guest would get it\n"
 "                       to FILE and exit (needs no /dev/kvm)\n"
 "      --no-sw-tlb      do not push a TLB with KVM_CAP_SW_TLB; rely on the\n"
@@ -1670,6 +1685,7 @@ static int parse_options(struct vmm *v, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "smp", required_argument, NULL, 's' },
 		{ "no-sw-tlb", no_argument, NULL, 'S' },
+		{ "hugetlb", no_argument, NULL, 'H' },
 		{ "dump-dtb", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1717,6 +1733,9 @@ static int parse_options(struct vmm *v, int argc, char **argv)
 			break;
 		case 'S':
 			o->sw_tlb = false;
+			break;
+		case 'H':
+			o->hugetlb = true;
 			break;
 		case 'D':
 			o->dump_dtb = optarg;

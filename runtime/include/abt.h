@@ -43,6 +43,7 @@
 
 /* Defaults of the tunables in struct abt_rt (abt_init sets them). */
 #define ABT_DEF_MIRROR_THRESHOLD	32	/* DSIs from one PC */
+#define ABT_DEF_MIRROR_SPAN		64	/* bytes one PC may touch */
 #define ABT_DEF_SPLIT_MIN		16	/* false DSIs in a window */
 #define ABT_DEF_RESIZE_WINDOW		1024	/* clock ticks (see abt_rt) */
 #define ABT_DEF_COST_DSI		100	/* relative cost of a DSI exit */
@@ -273,6 +274,8 @@ struct abt_rt {
 	/* Memory features. Tunables may be changed after abt_init. */
 	u32 features;			/* ABT_FEAT_*, see abt_set_features */
 	u32 mirror_threshold;		/* DSIs from one PC before mirroring */
+	u32 mirror_span;		/* a PC whose DSIs span more bytes is
+					 * never mirrored (0: no limit) */
 	u32 split_min;			/* false DSIs in a window to split */
 	u32 resize_window;		/* window of the cost model, in ticks */
 	u32 cost_dsi, cost_miss;	/* cost model weights */
