@@ -66,7 +66,7 @@ tr -d '\r' < "$log" | awk '
 	/^KVM debugfs counters/ { timing = 0; counters = 1; next }
 	counters && /^  [a-z_]+ +[0-9]+$/ { print run, "kvm:" $1, $2; next }
 	/^abt \(/ { counters = 0; abt = 1; next }
-	abt && /^[a-z_.0-9]+ [0-9x]+$/ { print run, "abt:" $1, $2; next }
+	abt && /^[a-z_.0-9]+ [0-9a-fx]+$/ { print run, "abt:" $1, $2; next }
 	/^ABT-E2E|^== abt-vmm/ { timing = 0; counters = 0; abt = 0 }
 ' > "$tmp/facts"
 

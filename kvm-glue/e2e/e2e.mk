@@ -37,7 +37,8 @@ E2E_MIRROR_BASE ?= 0xc1fc0000
 E2E_MIRROR_SIZE ?= 0x40000
 # kvm.abt_features: 1 data mirroring, 2 page resizing, 4 TC stealing.
 E2E_FEATURES  ?= 7
-# Level-1 huge pages (4 MiB) for the huge-page runs: 128 MiB of guest RAM.
+# Level-1 huge pages (4 MiB) reserved before the huge-page runs (l1-init
+# writes /proc/sys/vm/nr_hugepages): 128 MiB of guest RAM.
 E2E_HUGEPAGES ?= 34
 E2E_PROFILE   ?= linux
 # kvm.abt_threshold (0: the profile's) and kvm.abt_read_burst for abt runs.
@@ -97,9 +98,9 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 	  >> $$d/e2e.runs; \
 	echo 'smp /args.smp $(E2E_ABT) abt_count_only=0' \
 	  >> $$d/e2e.runs; \
-	echo 'huge-stock /args.huge abt_profile= abt_count_only=0' \
+	echo 'huge-stock /args.huge nr_hugepages=$(E2E_HUGEPAGES) abt_profile= abt_count_only=0' \
 	  >> $$d/e2e.runs; \
-	echo 'huge /args.huge $(E2E_ABT) abt_count_only=0' \
+	echo 'huge /args.huge nr_hugepages=$(E2E_HUGEPAGES) $(E2E_ABT) abt_count_only=0' \
 	  >> $$d/e2e.runs; \
 	for x in $(E2E_EXTRA); do \
 	  echo "$${x%%:*} /args.unmod $(E2E_ABT) abt_count_only=0 $$(echo "$${x#*:}" | tr , ' ')" \
@@ -133,8 +134,7 @@ e2e: e2e-initramfs $(GUEST_DRIVE)
 	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 4 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + 300 )) \
 	  -l $(E2E_OUT)/console.log 'expect:ABT-L1-DONE status=0' 'exit:60' \
 	  -- $(VMM_QEMU_L1) $(E2E_ICOUNT) -kernel $(KVM_HOST_VMLINUX) \
-	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz \
-	  -append "console=ttyS0,115200 hugepages=$(E2E_HUGEPAGES)" \
+	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz -append "console=ttyS0,115200" \
 	  > $(E2E_OUT)/drive.log 2>&1 || { tail -30 $(E2E_OUT)/console.log >&2; \
 	  echo "e2e: level-1 run failed (log: $(E2E_OUT)/console.log)" >&2; exit 1; }; \
 	t1=$$(date +%s); echo "e2e: level-1 run took $$((t1 - t0)) s"; \

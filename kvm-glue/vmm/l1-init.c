@@ -20,7 +20,8 @@
  *     NAME ARGSFILE [PARAM=VALUE ...]
  *
  * writing each VALUE to /sys/module/kvm/parameters/PARAM first (KVM's
- * abt_* parameters pick the mode of the run), framed by
+ * abt_* parameters pick the mode of the run; nr_hugepages=N goes to
+ * /proc/sys/vm/nr_hugepages), framed by
  * `ABT-E2E-RUN name=NAME` and `ABT-E2E-END name=NAME status=N`. N of
  * ABT-L1-DONE is then the first nonzero status, or 0.
  *
@@ -129,7 +130,11 @@ static int run_args(const char *file)
 	return code;
 }
 
-/* PARAM=VALUE: write VALUE to KVM's module parameter PARAM. */
+/*
+ * PARAM=VALUE: write VALUE to KVM's module parameter PARAM, or with
+ * PARAM nr_hugepages to /proc/sys/vm/nr_hugepages (huge pages reserved
+ * for the runs that ask for them, not for the whole boot).
+ */
 static int set_param(const char *assign)
 {
 	char path[128];
@@ -141,8 +146,11 @@ static int set_param(const char *assign)
 			RUNS_FILE, assign);
 		return -1;
 	}
-	snprintf(path, sizeof(path), PARAM_DIR "%.*s", (int)(eq - assign),
-		 assign);
+	if (eq - assign == 12 && !strncmp(assign, "nr_hugepages", 12))
+		snprintf(path, sizeof(path), "/proc/sys/vm/nr_hugepages");
+	else
+		snprintf(path, sizeof(path), PARAM_DIR "%.*s",
+			 (int)(eq - assign), assign);
 	fd = open(path, O_WRONLY);
 	if (fd < 0) {
 		fprintf(stderr, "l1-init: %s: %s\n", path, strerror(errno));
