@@ -158,7 +158,7 @@ for c in abt huge; do r=$(run_of "$c"); [ -n "$r" ] && mem_cols="$mem_cols $r"; 
 		printf '\n'
 	done <<'KEYS'
 dsi_reads|guest loads from patched pages, served the guest's view
-dsi_writes|guest stores to patched pages (their patches dropped)
+dsi_writes|guest stores to patched pages (the patches they hit dropped)
 read_bursts|pages that gave their patches up to a burst of loads
 smc_drops|patches dropped by guest stores
 mirrors|data ranges mirrored
