@@ -450,7 +450,6 @@ int abtp_finish(struct abtp_writer *w, char *err, size_t errlen)
 {
 	unsigned char t[TRAILER_LEN + 4], z[4];
 	size_t i;
-	int ret;
 
 	if (!w) {
 		fmt(err, errlen, "abtp_finish: no writer");
@@ -474,22 +473,10 @@ int abtp_finish(struct abtp_writer *w, char *err, size_t errlen)
 	put32(t + TRAILER_LEN, crc(t, TRAILER_LEN));
 	if (body_write(w, t, sizeof(t), 1))
 		goto fail;
-	if (fflush(w->f) || fsync(fileno(w->f))) {
-		wset(w, 1, "%s: %s", w->tmp, strerror(errno));
+	if (commit_file(&w->f, w->tmp, w->path, w->err, sizeof(w->err))) {
+		w->failed = 1;
 		goto fail;
 	}
-	ret = fclose(w->f);
-	w->f = NULL;
-	if (ret) {
-		wset(w, 1, "%s: close: %s", w->tmp, strerror(errno));
-		goto fail;
-	}
-	if (rename(w->tmp, w->path)) {
-		wset(w, 1, "rename %s to %s: %s", w->tmp, w->path,
-		     strerror(errno));
-		goto fail;
-	}
-	sync_dir(w->path);
 	writer_free(w);
 	return 0;
 fail:

@@ -387,7 +387,6 @@ int abtt_finish(struct abtt_writer *w, int complete, const char *reason,
 {
 	unsigned char t[TRAILER_MAX];
 	size_t rlen;
-	int ret = -1;
 
 	if (!w) {
 		fmt(err, errlen, "abtt_finish: no writer");
@@ -406,22 +405,10 @@ int abtt_finish(struct abtt_writer *w, int complete, const char *reason,
 	put32(t + TRAILER_FIXED + rlen, crc(t, TRAILER_FIXED + rlen));
 	if (body_write(w, t, TRAILER_FIXED + rlen + 4, 1))
 		goto fail;
-	if (fflush(w->f) || fsync(fileno(w->f))) {
-		wfail(w, "%s: %s", w->tmp, strerror(errno));
+	if (commit_file(&w->f, w->tmp, w->path, w->err, sizeof(w->err))) {
+		w->failed = 1;
 		goto fail;
 	}
-	ret = fclose(w->f);
-	w->f = NULL;
-	if (ret) {
-		wfail(w, "%s: close: %s", w->tmp, strerror(errno));
-		goto fail;
-	}
-	if (rename(w->tmp, w->path)) {
-		wfail(w, "rename %s to %s: %s", w->tmp, w->path,
-		      strerror(errno));
-		goto fail;
-	}
-	sync_dir(w->path);
 	writer_free(w);
 	return 0;
 fail:

@@ -2,12 +2,13 @@
 /*
  * What abt's file writers (golden traces, profiles) share: error text into
  * a caller's buffer, the ".tmp" name, a deflate pass into a FILE, and the
- * directory fsync that makes the final rename durable. The including file
+ * commit of the finished file (fsync, rename, directory fsync). The including file
  * asks for POSIX.1-2008 (strndup) before its first #include.
  */
 #ifndef ABT_FILEW_H
 #define ABT_FILEW_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -92,6 +93,35 @@ static inline void sync_dir(const char *path)
 		close(fd);
 	}
 	free(dir);
+}
+
+/*
+ * Make the finished file tmp (open as *f) the file path: flush, fsync,
+ * close (*f becomes NULL), rename, fsync the directory. 0, or -1 with the
+ * reason in err.
+ */
+static inline int commit_file(FILE **f, const char *tmp, const char *path,
+			      char *err, size_t errlen)
+{
+	int ret;
+
+	if (fflush(*f) || fsync(fileno(*f))) {
+		fmt(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	ret = fclose(*f);
+	*f = NULL;
+	if (ret) {
+		fmt(err, errlen, "%s: close: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		fmt(err, errlen, "rename %s to %s: %s", tmp, path,
+		    strerror(errno));
+		return -1;
+	}
+	sync_dir(path);
+	return 0;
 }
 
 #endif /* ABT_FILEW_H */
