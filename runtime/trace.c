@@ -418,6 +418,12 @@ static struct abt_mirror *mirror_over(const struct abt_rt *rt, u32 ea,
 	return NULL;
 }
 
+/* Does m hold all of [lo, hi) (a range that overlaps it)? */
+static bool mirror_holds(const struct abt_mirror *m, u32 lo, u32 hi)
+{
+	return lo >= m->ea && hi - m->ea <= m->size;
+}
+
 const struct abt_mirror *abt_mirror_find(const struct abt_rt *rt, u32 ea)
 {
 	return mirror_over(rt, ea, 1, 0);
@@ -874,7 +880,7 @@ static int mirror_pc(struct abt_rt *rt, struct abt_hot *e)
 	if (abt_read32(rt, e->pc, &w) || !ls_decode(w, &l))
 		return -ABT_EINVAL;
 	m = mirror_over(rt, lo, hi - lo, 0);
-	if (m && (lo < m->ea || hi - m->ea > m->size))
+	if (m && !mirror_holds(m, lo, hi))
 		return -ABT_EBUSY;	/* overlaps, not inside: give up */
 	/* A stolen range is read-only: its loads may use its mirror (the
 	 * guest's bytes), a store must trap and give the range back. */
@@ -942,8 +948,8 @@ void abt_hot_forget(struct abt_rt *rt, u32 pc)
 	}
 }
 
-/* A DSI on a traced page from pc: count it; mirror when hot. */
-/* Count a DSI of pc; true while pc may still be mirrored (or just was). */
+/* A DSI on a traced page from pc: count it; mirror when hot. True while
+ * pc may still be mirrored (or just was). */
 static bool hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
 {
 	const struct abt_mirror *m;
@@ -966,23 +972,21 @@ static bool hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
 	}
 	/* a PC that walks a range (a copy, a checksum) is no hot datum,
 	 * unless an existing mirror (a stolen range) holds all of it */
-	m = rt->mirror_span && e->hi - e->lo > rt->mirror_span ?
-	    mirror_over(rt, e->lo, e->hi - e->lo, 0) : NULL;
-	if (rt->mirror_span && e->hi - e->lo > rt->mirror_span &&
-	    (!m || e->lo < m->ea || e->hi - m->ea > m->size)) {
-		e->flags |= ABT_HOT_REFUSED;
-		rt->stats.mirror_refused++;
-		return false;
+	if (rt->mirror_span && e->hi - e->lo > rt->mirror_span) {
+		m = mirror_over(rt, e->lo, e->hi - e->lo, 0);
+		if (!m || !mirror_holds(m, e->lo, e->hi))
+			goto refuse;
 	}
 	if (++e->count < rt->mirror_threshold)
 		return true;
-	if (mirror_pc(rt, e)) {
-		e->flags |= ABT_HOT_REFUSED;
-		rt->stats.mirror_refused++;
-		return false;
-	}
+	if (mirror_pc(rt, e))
+		goto refuse;
 	e->flags |= ABT_HOT_DONE;
 	return true;
+refuse:
+	e->flags |= ABT_HOT_REFUSED;
+	rt->stats.mirror_refused++;
+	return false;
 }
 
 /* ------------------------------------------------------------------------
