@@ -124,10 +124,13 @@ done >> "$tmp/facts"
 } > "$tmp/rows"
 
 # Exits: the timing table's counts (TIMEINGUEST is time, not exits).
-exits() { awk -v r="$1.1" '$1 == r && $2 ~ /^tcount:/ && $2 != "tcount:TIMEINGUEST" { n += $3 } END { print n + 0 }' "$tmp/facts"; }
-emul() { awk -v r="$1" 'BEGIN { if (r != "count") r = r ".1" } $1 == r && $2 ~ /^tcount:EMUL_/ { n += $3 } END { print n + 0 }' "$tmp/facts"; }
-tsum_all() { awk -v r="$1.1" '$1 == r && $2 ~ /^tsum:/ { n += $3 } END { print n + 0 }' "$tmp/facts"; }
-tsum_emul() { awk -v r="$1.1" '$1 == r && $2 ~ /^tsum:EMUL_/ { n += $3 } END { print n + 0 }' "$tmp/facts"; }
+# sum_facts RUN REGEX: the sum of RUN's facts whose key matches REGEX
+# (TIMEINGUEST's count is time in guest, not exits: never counted)
+sum_facts() { awk -v r="$1" -v p="$2" '$1 == r && $2 ~ p && $2 != "tcount:TIMEINGUEST" { n += $3 } END { print n + 0 }' "$tmp/facts"; }
+exits() { sum_facts "$1.1" '^tcount:'; }
+emul() { if [ "$1" = count ]; then sum_facts count '^tcount:EMUL_'; else sum_facts "$1.1" '^tcount:EMUL_'; fi; }
+tsum_all() { sum_facts "$1.1" '^tsum:'; }
+tsum_emul() { sum_facts "$1.1" '^tsum:EMUL_'; }
 
 smp_line=""
 if grep -q '^smp status' "$tmp/facts"; then
@@ -141,7 +144,6 @@ fi
 # RAM in level-1 huge pages: KVM shadows huge guest entries hugely).
 run_of() { awk -v c="$1" '$2 == "status" && ($1 == c || $1 == c ".1") { print $1; exit }' "$tmp/facts"; }
 fact() { awk -v r="$1" -v k="$2" '$1 == r && $2 == k { v = $3 } END { print (v == "" ? "-" : v) }' "$tmp/facts"; }
-tsum_of() { awk -v r="$1" -v p="$2" '$1 == r && $2 ~ p && $2 != "tcount:TIMEINGUEST" { n += $3 } END { print n + 0 }' "$tmp/facts"; }
 mem_cols=""
 for c in abt huge; do r=$(run_of "$c"); [ -n "$r" ] && mem_cols="$mem_cols $r"; done
 {
@@ -184,7 +186,7 @@ KEYS
 			set --
 			for r in stock.1 abt.1 "$hs" "$hu"; do
 				if [ "$key" = run_ticks ]; then set -- "$@" "$(fact "$r" run_ticks)"
-				else set -- "$@" "$(tsum_of "$r" "$key")"; fi
+				else set -- "$@" "$(sum_facts "$r" "$key")"; fi
 			done
 			awk -v l="$lab" -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN {
 				printf("| %s | %s | %s | %s | %s | %s |\n", l, a, b, c, d,
