@@ -1090,7 +1090,7 @@ int abt_guest_split(struct abt_rt *rt, u32 ea)
 	return map_split(rt, m);
 }
 
-int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa)
+int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa, u32 flags)
 {
 	struct abt_map *m = NULL;
 	u32 i;
@@ -1106,6 +1106,7 @@ int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa)
 	m->ea = ea;
 	m->size = size;
 	m->pa = pa;
+	m->writable = !!(flags & ABT_MAP_WRITABLE);
 	m->split = 0;
 	m->traced = 0;
 	m->saved_rate = 0;
@@ -1268,6 +1269,21 @@ void abt_unsteal_all(struct abt_rt *rt)
 			unsteal(rt, &rt->mirrors[i]);
 }
 
+/*
+ * The guest maps part of [base, +size) writable now: a steal could not
+ * stay (Linux maps its text and .rodata read-only only at the end of boot).
+ */
+static bool map_writable_over(const struct abt_rt *rt, u32 base, u32 size)
+{
+	u32 i;
+
+	for (i = 0; i < ABT_MAX_MAPS && rt->nmaps; i++)
+		if (rt->maps[i].size && rt->maps[i].writable &&
+		    abt_overlap(rt->maps[i].ea, rt->maps[i].size, base, size))
+			return true;
+	return false;
+}
+
 /* Steal the nearest untouched hint that a stub for s0..slast can use. */
 static int steal_for(struct abt_rt *rt, u32 s0, u32 slast)
 {
@@ -1278,6 +1294,10 @@ static int steal_for(struct abt_rt *rt, u32 s0, u32 slast)
 		h = &rt->hints[i];
 		if (!h->size || h->accesses || mirror_over(rt, h->base, h->size, 0))
 			continue;
+		if (map_writable_over(rt, h->base, h->size)) {
+			rt->stats.steal_writable++;
+			continue;
+		}
 		if (!abt_reach(s0, h->base) ||
 		    !abt_reach(h->base + h->size - 4, slast + 4) ||
 		    !abt_reach(h->base + h->size - 4, s0) ||

@@ -1466,7 +1466,7 @@ static void test_mem_guest_split(void **state)
 
 	g->rt.ops = &fops_resize;
 	n_split = n_merge = 0;
-	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0), 0);
+	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0, 0), 0);
 	put32(g, site, W_MFMSR(3));
 	assert_int_equal(abt_translate(&g->rt, site), 0);
 	/* RESIZE off: refused */
@@ -1497,7 +1497,7 @@ static void test_mem_resize_cost(void **state)
 	n_split = n_merge = 0;
 	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_RESIZE),
 			 ABT_FEAT_RESIZE);
-	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0), 0);
+	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0, 0), 0);
 	put32(g, site, W_MFMSR(3));
 	assert_int_equal(abt_translate(&g->rt, site), 0);
 	assert_true(abt_page_traced(&g->rt, site));
@@ -1591,6 +1591,45 @@ static void test_mem_read_burst(void **state)
 	assert_null(abt_site_find(&g->rt, site));
 	assert_int_equal(g->rt.stats.read_bursts, 2);
 	assert_int_equal(g->rt.stats.mirrors, 0);
+}
+
+/* A steal hint under a writable guest mapping waits until the guest maps
+ * it read-only (Linux does so at the end of boot). */
+static void test_mem_steal_writable(void **state)
+{
+	struct rig *g = *state;
+	const u32 pc = CODE_BASE + 0x2000, ro = CODE_BASE + 0x8000;
+	const struct abt_site *s;
+	u8 b[4];
+
+	need_stub(g, g->r_wrteei1);
+	put32(g, pc, W_WRTEEI(1));
+	put32(g, pc + 4, W_ADD);
+	put32(g, ro + 0x10, 0x12345678);
+	assert_int_equal(abt_mirror_add_region(&g->rt, MID_BASE, MID_SIZE), 0);
+	assert_int_equal(abt_set_features(&g->rt, ABT_FEAT_STEAL),
+			 ABT_FEAT_STEAL);
+	assert_int_equal(abt_steal_hint(&g->rt, ro, 0x1000), 0);
+	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0,
+				       ABT_MAP_WRITABLE), 0);
+	/* no TC region, the only hint mapped writable: the site stays */
+	assert_int_equal(abt_translate(&g->rt, pc), -ABT_ENOTC);
+	assert_int_equal(g->rt.stats.steal_writable, 1);
+	assert_int_equal(g->rt.stats.tc_stolen_bytes, 0);
+	assert_int_equal(get32(g, pc), W_WRTEEI(1));
+	/* the same mapping read-only: stolen, the stub goes there */
+	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0, 0), 0);
+	assert_int_equal(abt_translate(&g->rt, pc), 0);
+	s = abt_site_find(&g->rt, pc);
+	assert_non_null(s);
+	assert_true(s->stub - ro < 0x1000);
+	assert_int_equal(g->rt.stats.tc_stolen_bytes, 0x1000);
+	assert_int_equal(g->rt.stats.steal_writable, 1);
+	/* the guest still reads its own bytes there */
+	assert_int_equal(abt_dsi(&g->rt, pc + 8, ro + 0x10, 4, false, b),
+			 ABT_DSI_READ);
+	assert_int_equal(abt_be32(b), 0x12345678);
+	assert_int_equal(g->rt.stats.stolen_reads, 1);
 }
 
 static void test_mem_mirror(void **state)
@@ -1703,6 +1742,7 @@ int main(void)
 		T(test_mem_guest_split),
 		T(test_mem_resize_cost),
 		T(test_mem_read_burst),
+		T(test_mem_steal_writable),
 		T(test_mem_mirror),
 	};
 

@@ -306,12 +306,12 @@ static int map_apply(struct sim *s, struct sim_map *m, bool force)
 
 void sim_tlb1_sync(struct sim *s)
 {
-	bool want[SIM_TLB1_SIZE];
+	bool want[SIM_TLB1_SIZE], rw[SIM_TLB1_SIZE];
 	u32 ea[SIM_TLB1_SIZE], pa[SIM_TLB1_SIZE], size[SIM_TLB1_SIZE];
 	int i, j;
 
 	for (i = 0; i < SIM_TLB1_SIZE; i++) {
-		size[i] = sim_tlb1_mapping(s, i, &ea[i], &pa[i]);
+		size[i] = sim_tlb1_mapping(s, i, &ea[i], &pa[i], &rw[i]);
 		want[i] = size[i] != 0;
 		for (j = 0; j < i && want[i]; j++)	/* duplicates, overlaps */
 			if (want[j] && ea[i] - ea[j] < size[j])
@@ -354,7 +354,8 @@ void sim_tlb1_sync(struct sim *s)
 		m->pa = pa[i];
 		m->split = false;
 		if (s->rt)
-			abt_guest_map(s->rt, m->ea, m->size, m->pa);
+			abt_guest_map(s->rt, m->ea, m->size, m->pa,
+				      rw[i] ? ABT_MAP_WRITABLE : 0);
 		map_apply(s, m, true);
 	}
 }
@@ -1243,6 +1244,8 @@ void sim_print_stats(struct sim *s, FILE *f)
 			(unsigned long long)rs->tc_stolen_bytes,
 			(unsigned long long)rs->stolen_reads,
 			(unsigned long long)rs->unsteals);
+		fprintf(f, "steal hints mapped RW    %12llu (passed over)\n",
+			(unsigned long long)rs->steal_writable);
 	}
 }
 

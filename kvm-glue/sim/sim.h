@@ -268,7 +268,7 @@ u64 sim_pc_exits(const struct sim *s, u32 pc);
 /* Guest TLB1 changed (sim_tlb.c): resync the shadow mappings. */
 void sim_tlb1_sync(struct sim *s);
 /* Guest TLB1 entry i as a mapping; returns its size, 0 if none. */
-u32 sim_tlb1_mapping(struct sim *s, int i, u32 *ea, u32 *pa);
+u32 sim_tlb1_mapping(struct sim *s, int i, u32 *ea, u32 *pa, bool *rw);
 /* Shadow mapping holding ea, or NULL. */
 const struct sim_map *sim_map_of(const struct sim *s, u32 ea);
 

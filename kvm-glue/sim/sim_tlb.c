@@ -182,8 +182,11 @@ u32 abt_helper_tlbflash(struct abt_cpu *cpu, u32 val)
 	return 0;
 }
 
-/* Guest TLB1 entry i as a mapping: 0 if invalid or 4 KiB or less. */
-u32 sim_tlb1_mapping(struct sim *s, int i, u32 *ea, u32 *pa)
+/*
+ * Guest TLB1 entry i as a mapping: 0 if invalid or 4 KiB or less. *rw:
+ * supervisor stores allowed (MAS3[SW]).
+ */
+u32 sim_tlb1_mapping(struct sim *s, int i, u32 *ea, u32 *pa, bool *rw)
 {
 	const struct sim_tlbe *e = &s->tlb1[i];
 	u32 size = tlbe_size(e);
@@ -194,5 +197,6 @@ u32 sim_tlb1_mapping(struct sim *s, int i, u32 *ea, u32 *pa)
 		size = 0x80000000u;	/* keep EA + size in 32 bits */
 	*ea = e->mas2 & ~(size - 1) & ~0xfffu;
 	*pa = e->mas3 & ~(size - 1) & ~0xfffu;
+	*rw = e->mas3 & 0x4;	/* MAS3[SW] */
 	return size;
 }

@@ -192,7 +192,8 @@ struct abt_map {
 	u32 pa;
 	u32 traced;		/* traced 4 KiB pages inside */
 	u8 split;		/* shadowed with 4 KiB pieces */
-	u8 pad[3];
+	u8 writable;		/* the guest may store through it */
+	u8 pad[2];
 	u32 false_dsis;		/* DSIs on untraced pages, this window */
 	u32 misses;		/* TLB misses while split, this window */
 	u32 saved_rate;		/* false DSIs per window measured at split */
@@ -236,6 +237,7 @@ struct abt_stats {
 	u64 tc_stolen_bytes;		/* TC space taken from stolen ranges */
 	u64 stolen_reads;		/* guest reads served from a steal mirror */
 	u64 unsteals;			/* stolen ranges given back (a write) */
+	u64 steal_writable;		/* hints passed over: mapped writable */
 	u64 read_bursts;		/* pages that gave their patches up to
 					 * a burst of loads (abt_dsi) */
 	u64 burst_drops;		/* ... patches dropped so */
@@ -425,8 +427,12 @@ enum abt_access_class abt_access_class(const struct abt_rt *rt, u32 pc,
  * emulation). A mapping replaces any recorded mapping it overlaps. On
  * unmap the port drops its own shadow of the mapping; the runtime forgets
  * the split state. Mappings of 4 KiB or less are ignored. 0 or -ABT_EFULL.
+ * flags: ABT_MAP_WRITABLE if the guest may store through the mapping in
+ * supervisor mode (MAS3[SW]); steal hints under it are not stolen while
+ * it lasts.
  */
-int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa);
+#define ABT_MAP_WRITABLE	1
+int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa, u32 flags);
 void abt_guest_unmap(struct abt_rt *rt, u32 ea, u32 size);
 /*
  * Split the recorded mapping holding ea now, whatever the cost model says:
@@ -444,7 +450,9 @@ void abt_tick(struct abt_rt *rt, u32 n);
  * TC placement by stealing. A hint names a guest range believed read-only
  * (e.g. .rodata); with ABT_FEAT_STEAL, when a stub finds no TC space in
  * branch reach, the runtime steals the nearest hint in reach in which it
- * has seen no guest data access. abt_tc_steal() steals now: the range's
+ * has seen no guest data access and which no writable guest mapping
+ * covers (abt_guest_map). Hints should be whole pages: the pages of a
+ * stolen range are traced. abt_tc_steal() steals now: the range's
  * bytes move to a mirror, the range becomes a TC region, its pages are
  * traced so guest loads are served from the mirror; a guest store to it
  * gives it back (its stubs are dropped, the bytes restored, then the store

@@ -405,7 +405,8 @@ static void tlb1_write(struct replay *r, const struct abtp_event *ev)
 				cnt += p->rlist[k] - (ea >> 12) < m->size >> 12;
 			p->nrestr[mi] = cnt;
 			if (p->rt && r->have_memfeat)
-				replay_guest_map(p->rt, ea, m->size, m->pa);
+				replay_guest_map(p->rt, ea, m->size, m->pa,
+						 mas3 & 0x4);	/* SW */
 		}
 		r->nmaps++;
 	}

@@ -134,7 +134,8 @@ int replay_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
 	       void *buf);
 bool replay_access_mirrored(const struct abt_rt *rt, u32 pc, u32 ea,
 			    u32 len);
-int replay_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa);
+int replay_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa,
+		     bool writable);
 void replay_guest_unmap(struct abt_rt *rt, u32 ea, u32 size);
 void replay_tlb_miss(struct abt_rt *rt, u32 ea, u32 n);
 

@@ -33,9 +33,11 @@ bool replay_access_mirrored(const struct abt_rt *rt, u32 pc, u32 ea,
 	return abt_access_class(rt, pc, ea, len) == ABT_ACC_MIRRORED;
 }
 
-int replay_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa)
+int replay_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa,
+		     bool writable)
 {
-	return abt_guest_map(rt, ea, size, pa);
+	return abt_guest_map(rt, ea, size, pa,
+			     writable ? ABT_MAP_WRITABLE : 0);
 }
 
 void replay_guest_unmap(struct abt_rt *rt, u32 ea, u32 size)
@@ -72,7 +74,8 @@ bool replay_access_mirrored(const struct abt_rt *rt, u32 pc, u32 ea,
 	return false;
 }
 
-int replay_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa)
+int replay_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa,
+		     bool writable)
 {
 	return 0;
 }
