@@ -77,6 +77,8 @@ int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save);
 
 /* profile.c */
 struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc);
+/* TC space may have appeared: sites that found none qualify again. */
+void abt_prof_retry_notc(struct abt_rt *rt);
 
 /* tc.c */
 bool abt_tc_range(const struct abt_rt *rt, u32 ea);

@@ -287,8 +287,12 @@ int abt_translate(struct abt_rt *rt, u32 pc)
 	e = abt_prof_lookup(rt, pc);
 	if (rc) {
 		rt->stats.translate_fail++;
-		if (e && rc != -ABT_EBUSY)
+		if (e && rc == -ABT_ENOTC) {
+			e->flags |= ABT_PF_NOTC;
+			rt->notc_sites++;
+		} else if (e && rc != -ABT_EBUSY) {
 			e->flags |= ABT_PF_REFUSED;
+		}
 	} else if (e) {
 		e->flags |= ABT_PF_TRANSLATED;
 	}

@@ -123,6 +123,24 @@ struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc)
 	return prof_find(rt, pc, &empty, &victim);
 }
 
+void abt_prof_retry_notc(struct abt_rt *rt)
+{
+	struct abt_prof_entry *e;
+	u32 i;
+
+	if (!rt->notc_sites)
+		return;
+	/* their counts are at the threshold: the next exit translates */
+	for (i = 0; i < ABT_PROF_SLOTS; i++) {
+		e = &rt->prof_tab[i];
+		if (e->pc && (e->flags & ABT_PF_NOTC)) {
+			e->flags &= ~ABT_PF_NOTC;
+			rt->stats.notc_retries++;
+		}
+	}
+	rt->notc_sites = 0;
+}
+
 u32 abt_prof_count(const struct abt_rt *rt, u32 pc)
 {
 	struct abt_prof_entry *e, *empty, *victim;

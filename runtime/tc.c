@@ -98,6 +98,7 @@ int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
 	for (i = 0; i < ABT_TC_MAX_GRANULES; i++)
 		r->owner[i] = 0;
 	tc_bounds(rt);
+	abt_prof_retry_notc(rt);
 	return 0;
 }
 

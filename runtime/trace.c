@@ -1115,6 +1115,9 @@ int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa, u32 flags)
 			m->traced++;
 	map_window(rt, m);
 	rt->nmaps++;
+	/* a hint under it may have become stealable */
+	if (!m->writable)
+		abt_prof_retry_notc(rt);
 	return 0;
 }
 
@@ -1190,6 +1193,7 @@ int abt_steal_hint(struct abt_rt *rt, u32 base, u32 size)
 		rt->hints[i].base = base;
 		rt->hints[i].size = size;
 		rt->hints[i].accesses = 0;
+		abt_prof_retry_notc(rt);
 		return 0;
 	}
 	return -ABT_EFULL;

@@ -1601,6 +1601,7 @@ static void test_mem_steal_writable(void **state)
 	const u32 pc = CODE_BASE + 0x2000, ro = CODE_BASE + 0x8000;
 	const struct abt_site *s;
 	u8 b[4];
+	u32 i;
 
 	need_stub(g, g->r_wrteei1);
 	put32(g, pc, W_WRTEEI(1));
@@ -1612,14 +1613,28 @@ static void test_mem_steal_writable(void **state)
 	assert_int_equal(abt_steal_hint(&g->rt, ro, 0x1000), 0);
 	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0,
 				       ABT_MAP_WRITABLE), 0);
-	/* no TC region, the only hint mapped writable: the site stays */
-	assert_int_equal(abt_translate(&g->rt, pc), -ABT_ENOTC);
+	/* no TC region, the only hint mapped writable: the site stays and
+	 * is not tried again on every exit */
+	for (i = 1; i < g->rt.prof->threshold; i++)
+		assert_int_equal(abt_exit(&g->rt, pc, W_WRTEEI(1)),
+				 ABT_EXIT_EMULATE);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(abt_exit(&g->rt, pc, W_WRTEEI(1)),
+				 ABT_EXIT_EMULATE);
+	assert_int_equal(g->rt.stats.translate_fail, 1);
 	assert_int_equal(g->rt.stats.steal_writable, 1);
 	assert_int_equal(g->rt.stats.tc_stolen_bytes, 0);
 	assert_int_equal(get32(g, pc), W_WRTEEI(1));
-	/* the same mapping read-only: stolen, the stub goes there */
+	/* a writable mapping again: still nothing to retry for */
+	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0,
+				       ABT_MAP_WRITABLE), 0);
+	assert_int_equal(g->rt.stats.notc_retries, 0);
+	/* the same mapping read-only: the next exit steals the hint and
+	 * puts the stub there */
 	assert_int_equal(abt_guest_map(&g->rt, 0, 64u << 20, 0, 0), 0);
-	assert_int_equal(abt_translate(&g->rt, pc), 0);
+	assert_int_equal(g->rt.stats.notc_retries, 1);
+	assert_int_equal(abt_exit(&g->rt, pc, W_WRTEEI(1)),
+			 ABT_EXIT_TRANSLATED);
 	s = abt_site_find(&g->rt, pc);
 	assert_non_null(s);
 	assert_true(s->stub - ro < 0x1000);

@@ -95,6 +95,9 @@ struct abt_prof_entry {
 };
 #define ABT_PF_TRANSLATED	1	/* site is patched */
 #define ABT_PF_REFUSED		2	/* translation failed; do not retry */
+#define ABT_PF_NOTC		4	/* no TC space in reach: retried once
+					 * some may have appeared (a TC region,
+					 * a steal hint, a guest mapping) */
 
 /* A translated site (inplace, branch or cluster). */
 struct abt_site {
@@ -220,6 +223,8 @@ struct abt_stats {
 	u64 trace_writes;		/* guest writes to traced pages */
 	u64 recoveries;			/* PCs mapped back out of a stub */
 	u64 prof_evictions;
+	u64 notc_retries;		/* sites that found no TC space, retried
+					 * after TC space may have appeared */
 	/* memory features (abt_dsi, abt_guest_map, abt_tlb_miss) */
 	u64 dsi_reads;			/* DSIs on traced pages: loads */
 	u64 dsi_writes;			/* ... stores */
@@ -265,6 +270,7 @@ struct abt_rt {
 	struct abt_site sites[ABT_MAX_SITES];
 	u16 site_free;			/* head of free list (index + 1) */
 	u32 nsites;			/* sites in use */
+	u32 notc_sites;			/* entries marked ABT_PF_NOTC (at most) */
 	u16 site_hash[ABT_MAX_SITES * 2];	/* pc hash -> site index + 1 */
 	struct abt_page pages[ABT_MAX_PAGES];
 	u32 ntc;
