@@ -1225,15 +1225,15 @@ int abt_tc_steal(struct abt_rt *rt, u32 base, u32 size)
 		if (abt_overlap(rt->mregion[i].base, rt->mregion[i].size,
 				base, size))
 			return -ABT_EBUSY;
-	if (rt->ntc >= ABT_MAX_TC_REGIONS)
-		return -ABT_EFULL;
-	m = mirror_new(rt, base, size, ABT_MIRROR_STOLEN);
-	if (!m)
-		return -ABT_EFULL;
+	/* a region first: a port that maps TC regions executable sees it
+	 * before the tracing below flushes the range's shadow mappings */
 	rc = abt_tc_add_region(rt, base, size);
-	if (rc) {
-		mirror_free(rt, m);
+	if (rc)
 		return rc;
+	m = mirror_new(rt, base, size, ABT_MIRROR_STOLEN);
+	if (!m) {
+		abt_tc_remove_region(rt, base);
+		return -ABT_EFULL;
 	}
 	rt->stats.tc_stolen_bytes += size;
 	return 0;

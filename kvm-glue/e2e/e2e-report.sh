@@ -48,6 +48,7 @@ tr -d '\r' < "$log" | awk '
 		print run, "phase:" $(i + 1), t
 		next
 	}
+	/l1-init: .*\/parameters\/abt_steal = '[^']+'/ { v = $0; sub(/.*= '/, "", v); sub(/'.*/, "", v); print run, "steal_arg", v; next }
 	/abt-init: start tb=/ { v = $0; sub(/.*tb=/, "", v); sub(/[^0-9].*/, "", v); print run, "init_tb", v; next }
 	/KVM: Live patching for a fast VM worked/ { print run, "pv_patched", 1; next }
 	/smp: Brought up [0-9]+ node, [0-9]+ CPUs/ { v = $0; sub(/ CPUs.*/, "", v); sub(/.*, /, "", v); print run, "cpus", v; next }
@@ -192,6 +193,38 @@ KEYS
 				printf("| %s | %s | %s | %s | %s | %s |\n", l, a, b, c, d,
 				       d + 0 > 0 ? sprintf("%.2fx", c / d) : "-") }'
 		done
+	fi
+	st=$(run_of steal)
+	if [ -n "$st" ]; then
+		printf '\nTC placement by stealing (`steal`, one run): abt as in `abt.1` but with no TC region (`abt_tc_size=0`); `kvm.abt_steal` names the whole pages of the guest'"'"'s `__ex_table` (`%s`), the only place stubs can go. Linux maps them writable until the end of boot, so sites that need a stub wait for that (`notc_retries`).\n\n' \
+			"$(fact "$st" steal_arg)"
+		printf '| | abt.1 | %s |\n|---|---:|---:|\n' "$st"
+		while IFS='|' read -r lab key; do
+			set --
+			for r in abt.1 "$st"; do
+				case $key in
+				run_ticks|csum_verdict) set -- "$@" "$(fact "$r" "$key")" ;;
+				^*) set -- "$@" "$(sum_facts "$r" "$key")" ;;
+				*) set -- "$@" "$(fact "$r" "abt:$key")" ;;
+				esac
+			done
+			printf '| %s | %s | %s |\n' "$lab" "$1" "$2"
+		done <<'KEYS'
+whole run, ticks|run_ticks
+all exits|^tcount:
+privileged emulation exits|^tcount:EMUL_
+TC region from the VMM, bytes|tc_size
+TC bytes stolen|tc_stolen_bytes
+stub bytes at the peak|tc_bytes_peak
+in-place translations|translations_inplace
+stub translations (cluster)|translations_cluster
+translations that failed|translate_fail
+sites retried once TC space appeared|notc_retries
+steals passed over: hint mapped writable|steal_writable
+guest loads served from a stolen range|stolen_reads
+stolen ranges given back (a guest store)|unsteals
+text checksum before/after|csum_verdict
+KEYS
 	fi
 } > "$tmp/mem.md"
 # One text checksum over every stock and abt run, before and after.

@@ -21,6 +21,8 @@
 #          guest RAM in level-1 huge pages (abt-vmm --hugetlb), abt off
 #          and on: KVM shadows the guest's 64 MiB kernel mapping with 4 MiB
 #          entries, which abt's page resizing splits around patched pages
+#   steal  abt on as in abt but with no TC region (abt_tc_size=0): stubs go
+#          to space stolen from the guest's __ex_table (E2E_STEAL)
 
 E2E_OUT       := build/e2e
 E2E_DIR       := kvm-glue/e2e
@@ -48,10 +50,22 @@ E2E_READ_BURST ?= 8
 # NAME:PARAM=VALUE,PARAM=VALUE (e.g. t4:abt_threshold=4), after the rest.
 E2E_EXTRA     ?=
 E2E_ABT       := abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) \
+		 abt_steal= \
 		 abt_tc_size=$(E2E_TC_SIZE) abt_threshold=$(E2E_THRESHOLD) \
 		 abt_read_burst=$(E2E_READ_BURST) \
 		 abt_mirror_base=$(E2E_MIRROR_BASE) \
 		 abt_mirror_size=$(E2E_MIRROR_SIZE) abt_features=$(E2E_FEATURES)
+# kvm.abt_steal for the steal run: the whole pages of the guest's
+# __ex_table, a read-only section of its read-only kernel mapping (read
+# only when a kernel access to user memory faults), from its System.map.
+# E2E_STEAL=0xEA+0xSIZE[,...] overrides.
+E2E_STEAL     ?=
+e2e_steal = $$(s=$$(awk '$$3 == "__start___ex_table" { print $$1 }' $(1)); \
+	e=$$(awk '$$3 == "__stop___ex_table" { print $$1 }' $(1)); \
+	[ -n "$$s" ] && [ -n "$$e" ] || { echo "e2e: no __ex_table in $(1)" >&2; exit 1; }; \
+	s=$$(( (0x$$s + 4095) & ~4095 )); e=$$(( 0x$$e & ~4095 )); \
+	[ $$e -gt $$s ] || { echo "e2e: __ex_table in $(1) holds no whole page" >&2; exit 1; }; \
+	printf '0x%x+0x%x' $$s $$((e - s)))
 # Each guest runs this many times, interleaved; timed rows take the best.
 E2E_REPEAT    ?= 3
 # Level 1 runs with a fixed instruction-count clock: the guest timebase then
@@ -102,6 +116,9 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 	  >> $$d/e2e.runs; \
 	echo 'huge /args.huge nr_hugepages=$(E2E_HUGEPAGES) $(E2E_ABT) abt_count_only=0' \
 	  >> $$d/e2e.runs; \
+	steal="$(E2E_STEAL)"; [ -n "$$steal" ] || steal=$(call e2e_steal,$(GUEST_LINUX)/System.map); \
+	echo "steal /args.unmod $(E2E_ABT) abt_count_only=0 abt_tc_size=0 abt_steal=$$steal" \
+	  >> $$d/e2e.runs; \
 	for x in $(E2E_EXTRA); do \
 	  echo "$${x%%:*} /args.unmod $(E2E_ABT) abt_count_only=0 $$(echo "$${x#*:}" | tr , ' ')" \
 	    >> $$d/e2e.runs; done; \
@@ -130,8 +147,8 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp kvm-host
 e2e: e2e-initramfs $(GUEST_DRIVE)
 	$(call install_missing,gnuplot-nox)
 	@set -e; t0=$$(date +%s); \
-	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 4 + $(words $(E2E_EXTRA)))) guest runs, 10-60 s each (console: $(E2E_OUT)/console.log)"; \
-	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 4 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + 300 )) \
+	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 5 + $(words $(E2E_EXTRA)))) guest runs, 10-60 s each (console: $(E2E_OUT)/console.log)"; \
+	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 5 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + 300 )) \
 	  -l $(E2E_OUT)/console.log 'expect:ABT-L1-DONE status=0' 'exit:60' \
 	  -- $(VMM_QEMU_L1) $(E2E_ICOUNT) -kernel $(KVM_HOST_VMLINUX) \
 	  -initrd $(E2E_OUT)/l1-initramfs.cpio.gz -append "console=ttyS0,115200" \
