@@ -82,7 +82,20 @@ else
 	bad "no removable.RULE counters: exit $rc"
 fi
 
-# 6. Not a log at all.
+# 6. A log from before the steal run (its frame cut out): the same
+#    verdict, no stealing table.
+awk '/ABT-E2E-RUN name=steal\r?$/ { skip = 1 } !skip { print } /ABT-E2E-END name=steal / { skip = 0 }' \
+	"$tmp/log" > "$tmp/nosteal"
+sh "$report" "$tmp/nosteal" "$tmp/out7" > /dev/null 2>&1
+rc=$?
+if [ "$rc" = "${want:-0}" ] && grep -q '| whole run (first KVM_RUN' "$tmp/out7/results.md" &&
+   ! grep -q 'TC placement by stealing' "$tmp/out7/results.md"; then
+	ok "no steal run: no stealing table"
+else
+	bad "no steal run: exit $rc or a stealing table"
+fi
+
+# 7. Not a log at all.
 echo "hello" > "$tmp/junk"
 sh "$report" "$tmp/junk" "$tmp/out5" > /dev/null 2>&1
 rc=$?

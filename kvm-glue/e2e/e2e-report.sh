@@ -48,7 +48,7 @@ tr -d '\r' < "$log" | awk '
 		print run, "phase:" $(i + 1), t
 		next
 	}
-	/l1-init: .*\/parameters\/abt_steal = '[^']+'/ { v = $0; sub(/.*= '/, "", v); sub(/'.*/, "", v); print run, "steal_arg", v; next }
+	/l1-init: .*\/parameters\/abt_steal = / { v = $NF; gsub(sprintf("%c", 39), "", v); if (v != "") print run, "steal_arg", v; next }
 	/abt-init: start tb=/ { v = $0; sub(/.*tb=/, "", v); sub(/[^0-9].*/, "", v); print run, "init_tb", v; next }
 	/KVM: Live patching for a fast VM worked/ { print run, "pv_patched", 1; next }
 	/smp: Brought up [0-9]+ node, [0-9]+ CPUs/ { v = $0; sub(/ CPUs.*/, "", v); sub(/.*, /, "", v); print run, "cpus", v; next }
@@ -225,6 +225,14 @@ guest loads served from a stolen range|stolen_reads
 stolen ranges given back (a guest store)|unsteals
 text checksum before/after|csum_verdict
 KEYS
+		awk -v a="$(fact abt.1 run_ticks)" -v b="$(fact "$st" run_ticks)" -v r="$st" '
+			$2 == "run_ticks" && $1 ~ /^abt\./ { n++; if (lo == "" || $3 < lo) lo = $3; if ($3 > hi) hi = $3 }
+			END {
+				if (a + 0 <= 0 || b + 0 <= 0) exit
+				printf("\nWhole run: `%s` took %+.1f%% ticks against `abt.1`", r, 100 * (b - a) / a)
+				if (n > 1) printf(" (the %d `abt` repetitions spread over %.1f%%)", n, 100 * (hi - lo) / lo)
+				printf(".\n")
+			}' "$tmp/facts"
 	fi
 } > "$tmp/mem.md"
 # One text checksum over every stock and abt run, before and after.
