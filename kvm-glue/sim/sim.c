@@ -216,35 +216,31 @@ static u32 eff_perm(struct sim *s, u32 ea)
 	return page_perm(s, ea);
 }
 
-/* Call fn on every RAM/TC page of [ea, ea+size) (mapped memory only). */
-static int map_pages(struct sim *s, const struct sim_map *m,
-		     int (*fn)(struct sim *s, const struct sim_map *m, u32 page,
-			       u32 *acc),
-		     u32 *acc)
+/*
+ * The part [*lo, *hi) of RAM/TC region r that map m covers; false if none
+ * (or r is the magic page).
+ */
+static bool region_span(const struct sim_region *r, const struct sim_map *m,
+			u64 *lo, u64 *hi)
 {
-	int i;
-
-	for (i = 0; i < s->nreg; i++) {
-		struct sim_region *r = &s->reg[i];
-		u64 lo = r->base > m->ea ? r->base : m->ea;
-		u64 hi = (u64)r->base + r->size < (u64)m->ea + m->size ?
-			 (u64)r->base + r->size : (u64)m->ea + m->size;
-		u64 p;
-
-		if (r->kind == SIM_REGION_MAGIC || lo >= hi)
-			continue;
-		for (p = lo; p < hi; p += SIM_PAGE)
-			if (fn(s, m, (u32)p, acc))
-				return -1;
-	}
-	return 0;
+	*lo = r->base > m->ea ? r->base : m->ea;
+	*hi = (u64)r->base + r->size < (u64)m->ea + m->size ?
+	      (u64)r->base + r->size : (u64)m->ea + m->size;
+	return r->kind != SIM_REGION_MAGIC && *lo < *hi;
 }
 
-static int and_perm(struct sim *s, const struct sim_map *m, u32 page,
-		    u32 *acc)
+/* The permission every mapped page of m has (ABT_PERM_RWX if none). */
+static u32 map_common_perm(struct sim *s, const struct sim_map *m)
 {
-	*acc &= page_perm(s, page);
-	return 0;
+	u32 acc = ABT_PERM_RWX;
+	u64 lo, hi, p;
+	int i;
+
+	for (i = 0; i < s->nreg; i++)
+		if (region_span(&s->reg[i], m, &lo, &hi))
+			for (p = lo; p < hi; p += SIM_PAGE)
+				acc &= page_perm(s, (u32)p);
+	return acc;
 }
 
 /*
@@ -259,16 +255,13 @@ static int map_protect(struct sim *s, const struct sim_map *m)
 	int i;
 
 	for (i = 0; i < s->nreg; i++) {
-		struct sim_region *r = &s->reg[i];
-		u64 lo = r->base > m->ea ? r->base : m->ea;
-		u64 hi = (u64)r->base + r->size < (u64)m->ea + m->size ?
-			 (u64)r->base + r->size : (u64)m->ea + m->size;
-		u64 p, run = lo;
+		u64 lo, hi, p, run;
 		u32 perm = 0, cur;
 		uc_err e;
 
-		if (r->kind == SIM_REGION_MAGIC || lo >= hi)
+		if (!region_span(&s->reg[i], m, &lo, &hi))
 			continue;
+		run = lo;
 		for (p = lo; p <= hi; p += SIM_PAGE) {
 			cur = p < hi ? (whole ? m->perm : page_perm(s, (u32)p)) :
 				       ~0u;
@@ -295,9 +288,8 @@ static int map_protect(struct sim *s, const struct sim_map *m)
  * its pages have it already if it did not change, unless `force`). */
 static int map_apply(struct sim *s, struct sim_map *m, bool force)
 {
-	u32 acc = ABT_PERM_RWX;
+	u32 acc = map_common_perm(s, m);
 
-	map_pages(s, m, and_perm, &acc);
 	if (!force && acc == m->perm)
 		return 0;
 	m->perm = acc;
