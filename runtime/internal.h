@@ -36,6 +36,22 @@ static inline u32 abt_hash(u32 key, unsigned int bits)
 }
 
 /* [a, a+alen) and [b, b+blen) overlap; modular, lengths < 2 GiB. */
+/* Granule bitmaps of the TC and mirror-region allocators: bit set = used. */
+static inline bool abt_gran_used(const u8 *map, u32 g)
+{
+	return map[g >> 3] & (1u << (g & 7));
+}
+
+static inline void abt_gran_mark(u8 *map, u32 g, u32 n, bool used)
+{
+	for (; n; n--, g++) {
+		if (used)
+			map[g >> 3] |= 1u << (g & 7);
+		else
+			map[g >> 3] &= ~(1u << (g & 7));
+	}
+}
+
 static inline bool abt_overlap(u32 a, u32 alen, u32 b, u32 blen)
 {
 	return (alen && b - a < alen) || (blen && a - b < blen);

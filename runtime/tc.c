@@ -15,21 +15,6 @@
 ABT_STATIC_ASSERT(granule, ABT_TC_GRANULE == 1 << ABT_TC_GRANULE_SHIFT);
 ABT_STATIC_ASSERT(owner_fits, ABT_MAX_SITES < 0xffff);
 
-static inline bool tc_used(const struct abt_tc_region *r, u32 g)
-{
-	return r->map[g >> 3] & (1u << (g & 7));
-}
-
-static void tc_mark(struct abt_tc_region *r, u32 g, u32 n, bool used)
-{
-	for (; n; n--, g++) {
-		if (used)
-			r->map[g >> 3] |= 1u << (g & 7);
-		else
-			r->map[g >> 3] &= ~(1u << (g & 7));
-	}
-}
-
 static struct abt_tc_region *tc_region(const struct abt_rt *rt, u32 ea)
 {
 	u32 i;
@@ -50,7 +35,8 @@ bool abt_in_tc(const struct abt_rt *rt, u32 ea)
 {
 	const struct abt_tc_region *r = tc_region(rt, ea);
 
-	return r && tc_used(r, (ea - r->base) >> ABT_TC_GRANULE_SHIFT);
+	return r &&
+	       abt_gran_used(r->map, (ea - r->base) >> ABT_TC_GRANULE_SHIFT);
 }
 
 static void tc_bounds(struct abt_rt *rt)
@@ -125,7 +111,7 @@ static s32 tc_fit(const struct abt_tc_region *r, u32 n, u32 nbytes, u32 s0,
 			run = 0;
 			continue;
 		}
-		if (tc_used(r, g)) {
+		if (abt_gran_used(r->map, g)) {
 			run = 0;
 			continue;
 		}
@@ -185,7 +171,7 @@ int abt_tc_alloc(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
 		g = tc_fit(r, n, nbytes, s0, slast);
 		if (g < 0)
 			continue;
-		tc_mark(r, g, n, true);
+		abt_gran_mark(r->map, g, n, true);
 		r->owner[g] = owner;
 		r->used += n;
 		rt->stats.tc_bytes += n << ABT_TC_GRANULE_SHIFT;
@@ -206,7 +192,7 @@ void abt_tc_free(struct abt_rt *rt, u32 ea, u32 nbytes)
 	if (!r)
 		return;
 	g = (ea - r->base) >> ABT_TC_GRANULE_SHIFT;
-	tc_mark(r, g, n, false);
+	abt_gran_mark(r->map, g, n, false);
 	r->owner[g] = 0;
 	r->used -= n;
 	rt->stats.tc_bytes -= n << ABT_TC_GRANULE_SHIFT;
@@ -226,7 +212,7 @@ struct abt_site *abt_tc_owner(const struct abt_rt *rt, u32 ea)
 	if (!r)
 		return NULL;
 	g = (ea - r->base) >> ABT_TC_GRANULE_SHIFT;
-	for (i = 0; i < ABT_TC_STUB_GRANULES && tc_used(r, g); i++) {
+	for (i = 0; i < ABT_TC_STUB_GRANULES && abt_gran_used(r->map, g); i++) {
 		if (r->owner[g]) {
 			s = &rt->sites[r->owner[g] - 1];
 			if (ea - s->stub < (u32)s->stub_words * 4)

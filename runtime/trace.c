@@ -318,21 +318,6 @@ u32 abt_set_features(struct abt_rt *rt, u32 want)
 	return f;
 }
 
-static bool mreg_used(const struct abt_mirror_region *r, u32 g)
-{
-	return r->map[g >> 3] & (1u << (g & 7));
-}
-
-static void mreg_mark(struct abt_mirror_region *r, u32 g, u32 n, bool used)
-{
-	for (; n; n--, g++) {
-		if (used)
-			r->map[g >> 3] |= 1u << (g & 7);
-		else
-			r->map[g >> 3] &= ~(1u << (g & 7));
-	}
-}
-
 int abt_mirror_add_region(struct abt_rt *rt, u32 base, u32 size)
 {
 	struct abt_mirror_region *r;
@@ -371,14 +356,14 @@ static int mreg_alloc(struct abt_rt *rt, u32 size, u32 *ea)
 	for (i = 0; i < rt->nmirror_regions; i++) {
 		r = &rt->mregion[i];
 		for (g = 0, run = 0; g < r->ngranules; g++) {
-			if (mreg_used(r, g)) {
+			if (abt_gran_used(r->map, g)) {
 				run = 0;
 				continue;
 			}
 			if (++run < n)
 				continue;
 			g = g + 1 - n;
-			mreg_mark(r, g, n, true);
+			abt_gran_mark(r->map, g, n, true);
 			*ea = r->base + (g << ABT_TC_GRANULE_SHIFT);
 			return 0;
 		}
@@ -394,8 +379,9 @@ static void mreg_free(struct abt_rt *rt, u32 ea, u32 size)
 	for (i = 0; i < rt->nmirror_regions; i++) {
 		r = &rt->mregion[i];
 		if (ea - r->base < r->size) {
-			mreg_mark(r, (ea - r->base) >> ABT_TC_GRANULE_SHIFT, n,
-				  false);
+			abt_gran_mark(r->map,
+				      (ea - r->base) >> ABT_TC_GRANULE_SHIFT,
+				      n, false);
 			return;
 		}
 	}
