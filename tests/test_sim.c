@@ -31,6 +31,8 @@
 #define LWZ(r, d, a)	(0x80000000u | (r) << 21 | (a) << 16 | ((d) & 0xffff))
 #define STW(r, d, a)	(0x90000000u | (r) << 21 | (a) << 16 | ((d) & 0xffff))
 #define MFMSR(r)	(0x7c0000a6u | (r) << 21)
+#define MTMSR(r)	(0x7c000124u | (r) << 21)
+#define MFSRR0(r)	(0x7c1a02a6u | (r) << 21)
 #define MFSPRG0(r)	(0x7c1042a6u | (r) << 21)
 #define B(from, to)	(0x48000000u | (((to) - (from)) & 0x03fffffc))
 #define BDNZ(from, to)	(0x42000000u | (((to) - (from)) & 0xfffc))
@@ -595,6 +597,56 @@ static void test_raise_pending_until_ee(void **state)
 	sim_destroy(s);
 }
 
+/*
+ * A vCPU that waits (MSR[WE]) on a stub's exit path, where the original
+ * mtmsr runs inside the TC, waits at the guest site instead: a vCPU idle
+ * inside a stub held off a patch drop on the other vCPU of a two-vCPU
+ * guest, which waited for it (the smp2-busybox hang). The pending
+ * interrupt ends the wait with SRR0 at the site's successor.
+ */
+static void test_wait_leaves_tc(void **state)
+{
+	static const u32 code[] = { MTMSR(3), B(CODE + 4, EXIT) };
+	static const u32 handler[] = { MFSRR0(9), B(0x30044, EXIT) };
+	struct sim *s;
+	int t;
+
+	for (t = 0; t < 2; t++) {
+		s = mk(t);
+		put(s, CODE, code, 2);
+		put(s, 0x30040, handler, 2);
+		abt_reg_write(&s->cpu, ABT_REG_IVPR, 0x30000);
+		abt_reg_write(&s->cpu, ABT_REG_IVOR4, 0x40);
+		sim_set_gpr(s, 3, SIM_MSR_EE | SIM_MSR_WE);
+		if (t)
+			assert_int_equal(abt_translate(s->rt, CODE), 0);
+		sim_set_pc(s, CODE);
+		assert_int_equal(sim_raise_interrupt(s, SIM_IVOR_EXTERNAL), 0);
+		assert_int_equal(run(s, CODE, EXIT), 0);
+		/* the mtmsr (translated: the stub's exit path) and mfsrr0 */
+		assert_int_equal(s->stats.exits, 2);
+		assert_int_equal(s->stats.waits, 1);
+		assert_int_equal(s->stats.waits_left_tc, t);
+		assert_int_equal(s->stats.wait_pc, CODE + 4);
+		assert_int_equal(s->stats.irqs, 1);
+		assert_int_equal(s->stats.irq_srr0_in_tc, 0);
+		assert_int_equal(sim_get_gpr(s, 9), CODE + 4);
+		sim_destroy(s);
+	}
+
+	/* no interrupt to end the wait: an error, not a hang */
+	s = mk(true);
+	put(s, CODE, code, 2);
+	sim_set_gpr(s, 3, SIM_MSR_EE | SIM_MSR_WE);
+	assert_int_equal(abt_translate(s->rt, CODE), 0);
+	sim_set_pc(s, CODE);
+	sim_set_exit(s, EXIT);
+	assert_int_not_equal(sim_run(s), 0);
+	assert_non_null(strstr(s->err, "MSR[WE]"));
+	assert_int_equal(s->stats.wait_pc, CODE + 4);
+	sim_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_bad_accesses_are_errors),
 		cmocka_unit_test(test_bad_config_and_elf),
 		cmocka_unit_test(test_raise_pending_until_ee),
+		cmocka_unit_test(test_wait_leaves_tc),
 		cmocka_unit_test(test_loop_same_state),
 		cmocka_unit_test(test_progress_callback),
 		cmocka_unit_test(test_irq_every),

@@ -951,6 +951,37 @@ fault:
 			mem_type_name(s->fault_type), ea, len, pc);
 }
 
+/*
+ * MSR[WE] set by the instruction just emulated (vCPU state loaded): the
+ * vCPU waits for an interrupt. As KVM does (kvmppc_abt_leave_tc), a PC
+ * inside a stub is first moved back to the guest code: a stub's exit path
+ * runs the original mtmsr in the TC, and a vCPU waiting there would hold
+ * off every drop of that stub's patch for as long as it waits (on two
+ * vCPUs, possibly for the vCPU whose interrupt it waits for). The wait
+ * ends with the pending interrupt, or the next periodic one; with none to
+ * come it is an error.
+ */
+static int wait_for_irq(struct sim *s)
+{
+	s->stats.waits++;
+	if (s->rt && in_tc(s, s->cpu.pc)) {
+		s->cpu.pc = abt_recover_pc(s->rt, s->cpu.pc, s->cpu.gpr,
+					   &s->cpu.cr);
+		s->stats.waits_left_tc++;
+	}
+	store_cpu(s);
+	s->pc = s->cpu.pc;
+	s->stats.wait_pc = s->pc;
+	if (s->irq_pending == SIM_NO_IRQ && s->irq_every) {
+		irq_raise(s, s->irq_every_ivor);
+		s->irq_next = s->stats.insns + s->irq_every;
+	}
+	if (s->irq_pending == SIM_NO_IRQ || !irq_deliverable(s))
+		return sim_errf(s, "guest waits (MSR[WE]) at PC 0x%08x for an interrupt that cannot come",
+				s->pc);
+	return deliver(s, s->pc, s->irq_pending, true);
+}
+
 static int handle_priv(struct sim *s, u32 pc)
 {
 	struct abt_fields f;
@@ -985,6 +1016,8 @@ static int handle_priv(struct sim *s, u32 pc)
 	if (abt_emulate(&s->cpu, word) != ABT_EMULATE_DONE)
 		return sim_errf(s, "unknown privileged instruction 0x%08x at PC 0x%08x",
 				word, pc);
+	if (vmsr(s) & SIM_MSR_WE)
+		return wait_for_irq(s);
 	store_cpu(s);
 	s->pc = s->cpu.pc;
 	if (s->irq_pending != SIM_NO_IRQ && irq_deliverable(s))
@@ -1197,6 +1230,10 @@ void sim_print_stats(struct sim *s, FILE *f)
 	if (s->stats.prog_irqs)
 		fprintf(f, "program checks to guest  %12llu\n",
 			(unsigned long long)s->stats.prog_irqs);
+	if (s->stats.waits)
+		fprintf(f, "waits (MSR[WE])          %12llu (left a stub first: %llu)\n",
+			(unsigned long long)s->stats.waits,
+			(unsigned long long)s->stats.waits_left_tc);
 	if (s->rt) {
 		const struct abt_stats *rs = &s->rt->stats;
 

@@ -135,6 +135,9 @@ struct sim_stats {
 	u64 false_faults;	/* faults on untraced pages of a restricted
 				 * (unsplit) mapping */
 	u64 tlb_misses;		/* shadow TLB misses in split mappings */
+	u64 waits;		/* MSR[WE] set: waits for an interrupt */
+	u64 waits_left_tc;	/* ... whose PC was first moved out of a stub */
+	u32 wait_pc;		/* where the last wait was */
 };
 
 /* Guest TLB model behind the tlbwe/tlbre/tlbsx/tlbivax/tlbilx helpers. */
