@@ -7,6 +7,11 @@
 #                          a KVM paravirtual guest (guests/linux/pv.config,
 #                          guests/linux/pv/*.patch), for the comparison runs
 #   make guest-uboot       check Debian's U-Boot for qemu-ppce500 is there
+#   make guest-busybox     build/guests/linux-smp-preempt/vmlinux (SMP,
+#                          PREEMPT, guests/linux/smp-preempt.config) and
+#                          build/guests/busybox/initramfs.cpio.gz (Debian's
+#                          busybox, static, guests/busybox/init.sh as /init):
+#                          the e2e smp2-busybox guest
 #   make guest-run-linux   boot Linux + workload under QEMU, print the console
 #   make guest-run-linux-pv  the same with the PV kernel
 #   make guest-run-uboot   boot U-Boot under QEMU, drive its prompt
@@ -34,6 +39,8 @@ GUEST_INITRD   := $(GUEST_LINUX)/initramfs.cpio.gz
 GUEST_LINUX_PV := $(GUEST_BUILD)/linux-pv
 GUEST_VMLINUX_PV := $(GUEST_LINUX_PV)/vmlinux
 GUEST_LINUX_SMP := $(GUEST_BUILD)/linux-smp
+GUEST_LINUX_SMPP := $(GUEST_BUILD)/linux-smp-preempt
+GUEST_BUSYBOX  := $(GUEST_BUILD)/busybox
 GUEST_PV_PATCHES := $(sort $(wildcard guests/linux/pv/*.patch))
 GUEST_UBOOT    := /usr/lib/u-boot/qemu-ppce500/uboot.elf
 GUEST_DRIVE    := $(GUEST_BUILD)/qemu-drive
@@ -58,6 +65,7 @@ GUEST_LINUX_SCRIPT := 'expect:ABT-WORKLOAD-DONE' 'exit:30'
 
 .PHONY: guests guest-deps guest-linux guest-kernel guest-initramfs \
 	guest-linux-pv guest-kernel-pv guest-run-linux-pv guest-kernel-smp \
+	guest-kernel-smp-preempt guest-busybox \
 	guest-uboot guest-run-linux guest-run-uboot guest-clean
 
 guests: guest-linux guest-uboot
@@ -93,6 +101,26 @@ guest-kernel: guest-deps
 guest-kernel-smp: guest-deps
 	$(call guest_kernel,$(GUEST_LINUX_SMP),guests/linux/ppce500-min.config \
 	  guests/linux/smp.config,smp)
+
+# A configuration the project did not write (mpc85xx_smp_defconfig with
+# PREEMPT and KVM_GUEST, drivers trimmed): a whole config, no base fragment.
+guest-kernel-smp-preempt: guest-deps
+	$(call guest_kernel,$(GUEST_LINUX_SMPP),guests/linux/smp-preempt.config,smp-preempt none)
+
+# Debian's busybox from its source package, static, with a fork-heavy
+# shell script as /init. Key: config, init script, build script, cross gcc.
+guest-busybox: guest-kernel-smp-preempt guest-initramfs
+	@key=$$( { cat guests/busybox/busybox.config guests/busybox/init.sh \
+		   guests/busybox/build-busybox.sh; $(GUEST_CROSS)gcc --version | head -1; } \
+		 | sha256sum | cut -c1-32); \
+	if [ -f $(GUEST_BUSYBOX)/initramfs.cpio.gz ] && \
+	   [ "$$(cat $(GUEST_BUSYBOX)/initramfs.key 2>/dev/null)" = "$$key" ]; then \
+	  echo "guests: $(GUEST_BUSYBOX)/initramfs.cpio.gz up to date"; \
+	else \
+	  rm -f $(GUEST_BUSYBOX)/initramfs.key && \
+	  sh guests/busybox/build-busybox.sh $(GUEST_BUILD) $(GUEST_LINUX)/gen_init_cpio && \
+	  echo "$$key" > $(GUEST_BUSYBOX)/initramfs.key; \
+	fi
 
 guest-kernel-pv: guest-deps
 	$(call guest_kernel,$(GUEST_LINUX_PV),guests/linux/ppce500-min.config \

@@ -2,7 +2,7 @@
 # Build an abt reference guest kernel: Debian's linux-source-6.1, configured
 # with `allnoconfig` + guests/linux/ppce500-min.config, `make vmlinux`.
 #
-#   guests/linux/build-kernel.sh GUEST_BUILD CROSS [VARIANT]
+#   guests/linux/build-kernel.sh GUEST_BUILD CROSS [VARIANT [BASE]]
 #
 # Without VARIANT: the unmodified reference guest, left in
 # GUEST_BUILD/linux/{vmlinux,System.map,config}.
@@ -11,7 +11,9 @@
 # ppce500-min.config (its values win), the patches guests/linux/VARIANT/*.patch
 # are applied with `patch -p1 --fuzz=0` to a separate copy of the source, and
 # the result goes to GUEST_BUILD/linux-VARIANT/{vmlinux,System.map,config}.
-# The unmodified guest's source tree is never patched.
+# The unmodified guest's source tree is never patched. BASE `none`: the
+# variant's config is a whole configuration, not applied on top of
+# ppce500-min.config (smp-preempt).
 #
 # Called by guests/guests.mk, which decides (by content key) whether to call
 # it at all. A source tree is unpacked once per package version (and patch
@@ -24,6 +26,9 @@ CROSS=${2:-powerpc-linux-gnu-}
 VARIANT=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BASE_FRAG=$HERE/ppce500-min.config
+[ "${4:-}" != none ] || BASE_FRAG=
+[ -n "$BASE_FRAG" ] || [ -n "$VARIANT" ] ||
+	{ echo "guests: BASE none needs a VARIANT" >&2; exit 2; }
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 
 mkdir -p "$GB"
@@ -95,6 +100,8 @@ kmake() {
 FRAG=$OUT/fragment.config
 if [ -z "$VARIANT" ]; then
 	cp "$BASE_FRAG" "$FRAG"
+elif [ -z "$BASE_FRAG" ]; then
+	cp "$HERE/$VARIANT.config" "$FRAG"
 else
 	awk 'function sym(l) {
 		if (l ~ /^CONFIG_[A-Za-z0-9_]+=/) { sub(/=.*/, "", l); return l }
@@ -111,7 +118,7 @@ fi
 
 # allnoconfig with the fragment's values forced (KCONFIG_ALLCONFIG), the same
 # result as allnoconfig + scripts/kconfig/merge_config.sh + olddefconfig.
-echo "$NAME: configuring (allnoconfig + $(basename "$BASE_FRAG")${VARIANT:+ + $VARIANT.config})"
+echo "$NAME: configuring (allnoconfig${BASE_FRAG:+ + $(basename "$BASE_FRAG")}${VARIANT:+ + $VARIANT.config})"
 kmake -s KCONFIG_ALLCONFIG="$FRAG" allnoconfig >/dev/null
 
 # Every value the fragment asks for must have survived Kconfig.
