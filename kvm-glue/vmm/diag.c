@@ -15,6 +15,15 @@
 /* the guest console on stdout stopped mid-line: end it before a message */
 bool console_mid_line;
 
+/* One line on stderr, after what the guest console has put on stdout. */
+static void vmessage(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("abt-vmm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void err(const char *fmt, ...)
 {
 	va_list ap;
@@ -23,12 +32,9 @@ void err(const char *fmt, ...)
 		putchar('\n');
 		console_mid_line = false;
 	}
-	fflush(stdout);
-	fputs("abt-vmm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void info(const struct vmm *v, const char *fmt, ...)
@@ -37,12 +43,9 @@ void info(const struct vmm *v, const char *fmt, ...)
 
 	if (!v->opt.verbose)
 		return;
-	fflush(stdout);
-	fputs("abt-vmm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /*
