@@ -6,7 +6,11 @@
 set -u
 OUT=${1:?vmm build dir}
 GL=${2:?guest linux build dir}
-VMM="qemu-ppc $OUT/abt-vmm"
+# -cpu e500mc: abt-vmm is built for the e500v2 (isel, which qemu-ppc's
+# default CPU lacks) and links Debian's hard-float libc (its setjmp saves
+# FPRs, which an e500v2 without the kernel's FP emulation traps on); the
+# e500mc has both.
+VMM="qemu-ppc -cpu e500mc $OUT/abt-vmm"
 T=$(mktemp -d /tmp/abt-vmm-check.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0

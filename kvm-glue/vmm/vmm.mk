@@ -23,8 +23,11 @@ VMM_OUT      := $(BUILD)/vmm
 VMM_DEB_PKGS := gcc-powerpc-linux-gnu libc6-dev-powerpc-cross \
 		linux-libc-dev-powerpc-cross binutils-powerpc-linux-gnu \
 		device-tree-compiler
-VMM_CFLAGS   := -std=gnu99 -static -mcpu=8540 -msoft-float -O2 \
-		-Wall -Wextra -Wno-unused-parameter -pthread
+# -mno-gnu-attribute: gcc tags an object that defines an extern variadic
+# function (err, info) soft-float, and ld will not link that with Debian's
+# hard-float libc.a. No FP is used: only the tag goes (the code is the same).
+VMM_CFLAGS   := -std=gnu99 -static -mcpu=8540 -msoft-float -mno-gnu-attribute \
+		-O2 -Wall -Wextra -Wno-unused-parameter -pthread
 # QEMU's own node names: /memory has no unit address, power-off no reg.
 VMM_DTC      := dtc -W no-unit_address_vs_reg -W no-simple_bus_reg
 
@@ -62,9 +65,18 @@ vmm: $(VMM_OUT)/abt-vmm $(VMM_OUT)/l1-init $(VMM_OUT)/guest.dtb \
 vmm-deps:
 	$(call install_missing,$(VMM_DEB_PKGS))
 
-$(VMM_OUT)/abt-vmm: $(VMM_DIR)/abt-vmm.c | vmm-deps
+# abt-vmm: every .c of the directory but l1-init.c (abt-vmm.h lists them).
+VMM_SRCS := $(filter-out $(VMM_DIR)/l1-init.c,$(wildcard $(VMM_DIR)/*.c))
+VMM_OBJS := $(patsubst $(VMM_DIR)/%.c,$(VMM_OUT)/obj/%.o,$(VMM_SRCS))
+
+$(VMM_OBJS): $(VMM_OUT)/obj/%.o: $(VMM_DIR)/%.c | vmm-deps
 	@mkdir -p $(@D)
-	$(CROSS)gcc $(VMM_CFLAGS) -o $@ $<
+	$(CROSS)gcc $(VMM_CFLAGS) -MMD -MP -c $< -o $@
+
+$(VMM_OUT)/abt-vmm: $(VMM_OBJS)
+	$(CROSS)gcc $(VMM_CFLAGS) -o $@ $(VMM_OBJS)
+
+-include $(VMM_OBJS:.o=.d)
 
 $(VMM_OUT)/l1-init: $(VMM_DIR)/l1-init.c | vmm-deps
 	@mkdir -p $(@D)

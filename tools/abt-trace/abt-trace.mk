@@ -3,11 +3,12 @@
 # docs/golden-trace-format.md, "Capture"). Needs $(BUILD)/libabtt.a and
 # TRACE_LIBS from tools/trace/trace.mk, included before this file.
 
+# Every .c of the directory is part of it (abt-trace.h lists them).
 ABT_TRACE_DIR  := tools/abt-trace
-ABT_TRACE_OBJS := $(BUILD)/$(ABT_TRACE_DIR)/abt-trace.o \
-		  $(BUILD)/$(ABT_TRACE_DIR)/rsp.o
+ABT_TRACE_OBJS := $(patsubst $(ABT_TRACE_DIR)/%.c,$(BUILD)/$(ABT_TRACE_DIR)/%.o,\
+		  $(wildcard $(ABT_TRACE_DIR)/*.c))
 
-# abt-trace.c includes gen/abt_gen.h: regenerate it first.
+# abt-trace.h includes gen/abt_gen.h: regenerate it first.
 $(ABT_TRACE_OBJS): $(BUILD)/$(ABT_TRACE_DIR)/%.o: $(ABT_TRACE_DIR)/%.c \
 		   | gen-stamp
 	@mkdir -p $(@D)
