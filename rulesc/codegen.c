@@ -862,6 +862,7 @@ static void gen_emit_rule(const struct rule *r)
 		case F_ADDI:
 		case F_LOGI:
 		case F_XLOG:
+		case F_XARITH:
 		case F_CMPI:
 		case F_CMP:
 			p("abt_enc_%s(v[0], v[1], v[2]);\n", in->enc);

@@ -193,8 +193,14 @@ static void render(char *out, size_t n, const struct isa *in, const int64_t *v,
 			snprintf(out, n, "%s r%lld, r%lld, r%lld", m, (long long)v[0],
 				 (long long)v[1], (long long)v[2]);
 		return;
+	case F_XARITH:
 	case F_MR:
-		snprintf(out, n, "mr r%lld, r%lld", (long long)v[0], (long long)v[1]);
+		if (in->form == F_MR)
+			snprintf(out, n, "mr r%lld, r%lld", (long long)v[0],
+				 (long long)v[1]);
+		else
+			snprintf(out, n, "%s r%lld, r%lld, r%lld", m, (long long)v[0],
+				 (long long)v[1], (long long)v[2]);
 		return;
 	case F_CMPI:
 	case F_CMP:
