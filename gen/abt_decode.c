@@ -419,3 +419,16 @@ u32 abt_operand_gprs(enum abt_rule r, const struct abt_fields *f)
 		return 0;
 	}
 }
+
+enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
+{
+	return ABT_ACCESS_NONE;
+}
+
+u32 abt_access_gprs(const struct abt_access_insn *a)
+{
+	switch (a->form) {
+	default:
+		return 0;
+	}
+}

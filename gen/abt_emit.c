@@ -413,3 +413,11 @@ int abt_emit_body(enum abt_rule r, const struct abt_emit_env *env,
 		return -ABT_EINVAL;
 	}
 }
+
+u32 abt_access_encode(const struct abt_access_insn *a)
+{
+	switch (a->form) {
+	default:
+		return 0;
+	}
+}

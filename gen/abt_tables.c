@@ -43,6 +43,10 @@ const struct abt_rule_info abt_rules[ABT_RULE_COUNT] = {
 	[ABT_RULE_dcbtls] = { "dcbtls", "rules/booke.rule", 374, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
 };
 
+const struct abt_access_info abt_accesses[ABT_ACCESS_COUNT] = {
+	[ABT_ACCESS_NONE] = { "none", "", 0, 0, 0 },
+};
+
 const char *const abt_reg_names[ABT_REG_COUNT] = {
 	"MSR",
 	"SRR0",
