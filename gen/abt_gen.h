@@ -367,6 +367,38 @@ int abt_emit_body(enum abt_rule r, const struct abt_emit_env *env,
 /* Guest data accesses: the decode-only access patterns. */
 enum abt_access_id {
 	ABT_ACCESS_NONE = 0,
+	ABT_ACCESS_lwz,
+	ABT_ACCESS_lwzu,
+	ABT_ACCESS_lbz,
+	ABT_ACCESS_lbzu,
+	ABT_ACCESS_lhz,
+	ABT_ACCESS_lhzu,
+	ABT_ACCESS_lha,
+	ABT_ACCESS_lhau,
+	ABT_ACCESS_stw,
+	ABT_ACCESS_stwu,
+	ABT_ACCESS_stb,
+	ABT_ACCESS_stbu,
+	ABT_ACCESS_sth,
+	ABT_ACCESS_sthu,
+	ABT_ACCESS_lwzx,
+	ABT_ACCESS_lwzux,
+	ABT_ACCESS_lbzx,
+	ABT_ACCESS_lbzux,
+	ABT_ACCESS_lhzx,
+	ABT_ACCESS_lhzux,
+	ABT_ACCESS_lhax,
+	ABT_ACCESS_lhaux,
+	ABT_ACCESS_lwbrx,
+	ABT_ACCESS_lhbrx,
+	ABT_ACCESS_stwx,
+	ABT_ACCESS_stwux,
+	ABT_ACCESS_stbx,
+	ABT_ACCESS_stbux,
+	ABT_ACCESS_sthx,
+	ABT_ACCESS_sthux,
+	ABT_ACCESS_stwbrx,
+	ABT_ACCESS_sthbrx,
 	ABT_ACCESS_COUNT
 };
 
@@ -381,6 +413,10 @@ struct abt_access_insn {
 	u16 form;		/* enum abt_access_id */
 	u8 len;			/* bytes accessed */
 	u8 flags;		/* ABT_ACCESS_STORE, ... */
+	u32 rA;
+	u32 rB;
+	u32 rT;
+	s32 d;
 };
 
 struct abt_access_info {
@@ -399,6 +435,25 @@ enum abt_access_id abt_access_decode(u32 word, struct abt_access_insn *a);
 u32 abt_access_encode(const struct abt_access_insn *a);
 /* GPRs the access names: its 5-bit fields (bit n = rn). */
 u32 abt_access_gprs(const struct abt_access_insn *a);
+
+/* rules/booke.rule:425: template mirror, composed for one decoded access. */
+struct abt_tmpl_mirror_args {
+	u32 lo;
+	u32 size;
+	u32 delta;
+	u32 ret;
+};
+
+#define ABT_TMPL_mirror_WORDS 18
+
+/* Write template mirror for access a into buf (buf[0] runs at env->pc,
+ * temps env->t; env->exit_ea is not used): the word count, or
+ * -ABT_EINVAL (a is no access the template applies to),
+ * -ABT_ERANGE (an operand or branch out of range), -ABT_ENOSPC. */
+int abt_tmpl_mirror(const struct abt_emit_env *env,
+		const struct abt_access_insn *a,
+		const struct abt_tmpl_mirror_args *x, u32 *buf, int cap);
+extern const struct abt_tmpl_info abt_tmpl_mirror_info;
 
 struct abt_profile {
 	const char *name;
