@@ -625,7 +625,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:401 */
 				a->form = ABT_ACCESS_lwzux;
 				a->len = 4;
-				a->flags = ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -651,7 +652,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:403 */
 				a->form = ABT_ACCESS_lbzux;
 				a->len = 1;
-				a->flags = ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -677,7 +679,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:405 */
 				a->form = ABT_ACCESS_lhzux;
 				a->len = 2;
-				a->flags = ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -690,7 +693,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:406 */
 				a->form = ABT_ACCESS_lhax;
 				a->len = 2;
-				a->flags = ABT_ACCESS_ALGEBRAIC | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_ALGEBRAIC |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -703,7 +707,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:407 */
 				a->form = ABT_ACCESS_lhaux;
 				a->len = 2;
-				a->flags = ABT_ACCESS_UPDATE | ABT_ACCESS_ALGEBRAIC | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_ALGEBRAIC |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -716,7 +722,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:408 */
 				a->form = ABT_ACCESS_lwbrx;
 				a->len = 4;
-				a->flags = ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -729,7 +736,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:409 */
 				a->form = ABT_ACCESS_lhbrx;
 				a->len = 2;
-				a->flags = ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -742,7 +750,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:410 */
 				a->form = ABT_ACCESS_stwx;
 				a->len = 4;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -755,7 +764,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:411 */
 				a->form = ABT_ACCESS_stwux;
 				a->len = 4;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -768,7 +778,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:412 */
 				a->form = ABT_ACCESS_stbx;
 				a->len = 1;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -781,7 +792,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:413 */
 				a->form = ABT_ACCESS_stbux;
 				a->len = 1;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -794,7 +806,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:414 */
 				a->form = ABT_ACCESS_sthx;
 				a->len = 2;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -807,7 +820,8 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:415 */
 				a->form = ABT_ACCESS_sthux;
 				a->len = 2;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -820,7 +834,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:416 */
 				a->form = ABT_ACCESS_stwbrx;
 				a->len = 4;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;
@@ -833,7 +849,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				/* rules/booke.rule:417 */
 				a->form = ABT_ACCESS_sthbrx;
 				a->len = 2;
-				a->flags = ABT_ACCESS_STORE | ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
 				a->rA = (w >> 16) & 0x1fu;
 				a->rB = (w >> 11) & 0x1fu;
 				a->rT = (w >> 21) & 0x1fu;

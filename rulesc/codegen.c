@@ -585,13 +585,28 @@ static bool cons_used[1024][4];
 static const struct rule *dtree;
 static const char *tree_none;
 
-static void aflags_expr(unsigned int flags)
+/* ABT_ACCESS_A | ABT_ACCESS_B: with col > 0 the text starts at that
+ * column and wraps before 80 onto lines indented by ind tabs. */
+static void aflags_expr(unsigned int flags, int col, int ind)
 {
 	int n = 0;
 
-	for (int i = 0; i < NAFLAGS; i++)
-		if (flags & 1u << i)
-			p("%sABT_ACCESS_%s", n++ ? " | " : "", aflag_macro(i));
+	for (int i = 0; i < NAFLAGS; i++) {
+		int w = 11 + (int)strlen(aflag_macro(i)) + 2;
+
+		if (!(flags & 1u << i))
+			continue;
+		if (n && col > 0 && col + w > 80) {
+			p(" |\n");
+			indent(ind);
+			col = 8 * ind;
+		} else if (n) {
+			p(" | ");
+		}
+		p("ABT_ACCESS_%s", aflag_macro(i));
+		col += w + 1;
+		n++;
+	}
 	if (!n)
 		p("0");
 }
@@ -609,7 +624,7 @@ static void access_accept(const struct rule *r, int ind)
 	p("a->len = %d;\n", r->len);
 	indent(ind + 1);
 	p("a->flags = ");
-	aflags_expr(r->aflags);
+	aflags_expr(r->aflags, 8 * (ind + 1) + 11, ind + 2);
 	p(";\n");
 	for (int i = 0; i < prog.nfields; i++) {
 		const struct field *f = &prog.fields[i];
@@ -1368,7 +1383,7 @@ static void gen_tables_access(void)
 
 		p("\t[ABT_ACCESS_%s] = { \"%s\", \"%s\", %d, %d, ", r->name,
 		  r->name, r->loc.file, r->loc.line, r->len);
-		aflags_expr(r->aflags);
+		aflags_expr(r->aflags, 0, 0);
 		p(" },\n");
 	}
 	p("};\n\n");
