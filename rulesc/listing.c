@@ -197,16 +197,9 @@ static void render(char *out, size_t n, const struct isa *in, const int64_t *v,
 			 (long long)v[1], a, b, c);
 		return;
 	case F_XLOG:
-		if (!strcmp(in->enc, "or") && v[1] == v[2])
-			snprintf(out, n, "mr r%lld, r%lld", (long long)v[0],
-				 (long long)v[1]);
-		else
-			snprintf(out, n, "%s r%lld, r%lld, r%lld", m, (long long)v[0],
-				 (long long)v[1], (long long)v[2]);
-		return;
 	case F_XARITH:
 	case F_MR:
-		if (in->form == F_MR)
+		if (in->form == F_MR || (!strcmp(in->enc, "or") && v[1] == v[2]))
 			snprintf(out, n, "mr r%lld, r%lld", (long long)v[0],
 				 (long long)v[1]);
 		else

@@ -792,6 +792,23 @@ static int is_commit(const struct rule *r, const struct asm_line *a)
 	return 0;
 }
 
+/* The words that can run after word a of a body (a branch to exit or
+ * out of the stub has none in it). */
+static int word_succ(const struct asm_line *a, int succ[2])
+{
+	int ns = 0;
+
+	if (a->isa && (a->isa->flags & I_BRANCH)) {
+		if (a->target >= 0)
+			succ[ns++] = a->target;
+		if (a->isa->flags & I_COND)
+			succ[ns++] = a->word + 1;
+	} else {
+		succ[ns++] = a->word + 1;
+	}
+	return ns;
+}
+
 static void emit_block(struct rule *r)
 {
 	int nw = 0, maxtemp = -1;
@@ -930,16 +947,8 @@ static void emit_block(struct rule *r)
 				r->commit_word = w;
 			out = 1;
 		}
-		int succ[2], ns = 0;
+		int succ[2], ns = word_succ(a, succ);
 
-		if (a->isa && (a->isa->flags & I_BRANCH)) {
-			if (a->target >= 0)
-				succ[ns++] = a->target;
-			if (a->isa->flags & I_COND)
-				succ[ns++] = w + 1;
-		} else {
-			succ[ns++] = w + 1;
-		}
 		for (int s = 0; s < ns; s++) {
 			int t = succ[s];
 
@@ -1168,16 +1177,10 @@ static void frame_block(struct rule *r)
 			if (!first)
 				first = a;
 		}
-		if (first->isa && (first->isa->flags & I_BRANCH)) {
-			if (first->target >= 0)
-				succ[ns++] = first->target;
-			else if (first->target == -3)
-				frame_leave(r, first, &in);
-			if (first->isa->flags & I_COND)
-				succ[ns++] = w + 1;
-		} else {
-			succ[ns++] = w + 1;
-		}
+		if (first->target == -3 && first->isa &&
+		    (first->isa->flags & I_BRANCH))
+			frame_leave(r, first, &in);
+		ns = word_succ(first, succ);
 		for (int k = 0; k < ns; k++) {
 			struct frame *t = &st[succ[k]];
 
