@@ -419,3 +419,522 @@ u32 abt_operand_gprs(enum abt_rule r, const struct abt_fields *f)
 		return 0;
 	}
 }
+
+enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
+{
+	switch ((w >> 26) & 0x3fu) {
+	case 32:
+		if ((w & 0xfc000000u) == 0x80000000u) {
+			/* rules/booke.rule:386 */
+			a->form = ABT_ACCESS_lwz;
+			a->len = 4;
+			a->flags = 0;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lwz;
+		}
+		return ABT_ACCESS_NONE;
+	case 33:
+		if ((w & 0xfc000000u) == 0x84000000u) {
+			/* rules/booke.rule:387 */
+			a->form = ABT_ACCESS_lwzu;
+			a->len = 4;
+			a->flags = ABT_ACCESS_UPDATE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lwzu;
+		}
+		return ABT_ACCESS_NONE;
+	case 34:
+		if ((w & 0xfc000000u) == 0x88000000u) {
+			/* rules/booke.rule:388 */
+			a->form = ABT_ACCESS_lbz;
+			a->len = 1;
+			a->flags = 0;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lbz;
+		}
+		return ABT_ACCESS_NONE;
+	case 35:
+		if ((w & 0xfc000000u) == 0x8c000000u) {
+			/* rules/booke.rule:389 */
+			a->form = ABT_ACCESS_lbzu;
+			a->len = 1;
+			a->flags = ABT_ACCESS_UPDATE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lbzu;
+		}
+		return ABT_ACCESS_NONE;
+	case 40:
+		if ((w & 0xfc000000u) == 0xa0000000u) {
+			/* rules/booke.rule:390 */
+			a->form = ABT_ACCESS_lhz;
+			a->len = 2;
+			a->flags = 0;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lhz;
+		}
+		return ABT_ACCESS_NONE;
+	case 41:
+		if ((w & 0xfc000000u) == 0xa4000000u) {
+			/* rules/booke.rule:391 */
+			a->form = ABT_ACCESS_lhzu;
+			a->len = 2;
+			a->flags = ABT_ACCESS_UPDATE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lhzu;
+		}
+		return ABT_ACCESS_NONE;
+	case 42:
+		if ((w & 0xfc000000u) == 0xa8000000u) {
+			/* rules/booke.rule:392 */
+			a->form = ABT_ACCESS_lha;
+			a->len = 2;
+			a->flags = ABT_ACCESS_ALGEBRAIC;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lha;
+		}
+		return ABT_ACCESS_NONE;
+	case 43:
+		if ((w & 0xfc000000u) == 0xac000000u) {
+			/* rules/booke.rule:393 */
+			a->form = ABT_ACCESS_lhau;
+			a->len = 2;
+			a->flags = ABT_ACCESS_UPDATE | ABT_ACCESS_ALGEBRAIC;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_lhau;
+		}
+		return ABT_ACCESS_NONE;
+	case 36:
+		if ((w & 0xfc000000u) == 0x90000000u) {
+			/* rules/booke.rule:394 */
+			a->form = ABT_ACCESS_stw;
+			a->len = 4;
+			a->flags = ABT_ACCESS_STORE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_stw;
+		}
+		return ABT_ACCESS_NONE;
+	case 37:
+		if ((w & 0xfc000000u) == 0x94000000u) {
+			/* rules/booke.rule:395 */
+			a->form = ABT_ACCESS_stwu;
+			a->len = 4;
+			a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_stwu;
+		}
+		return ABT_ACCESS_NONE;
+	case 38:
+		if ((w & 0xfc000000u) == 0x98000000u) {
+			/* rules/booke.rule:396 */
+			a->form = ABT_ACCESS_stb;
+			a->len = 1;
+			a->flags = ABT_ACCESS_STORE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_stb;
+		}
+		return ABT_ACCESS_NONE;
+	case 39:
+		if ((w & 0xfc000000u) == 0x9c000000u) {
+			/* rules/booke.rule:397 */
+			a->form = ABT_ACCESS_stbu;
+			a->len = 1;
+			a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_stbu;
+		}
+		return ABT_ACCESS_NONE;
+	case 44:
+		if ((w & 0xfc000000u) == 0xb0000000u) {
+			/* rules/booke.rule:398 */
+			a->form = ABT_ACCESS_sth;
+			a->len = 2;
+			a->flags = ABT_ACCESS_STORE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_sth;
+		}
+		return ABT_ACCESS_NONE;
+	case 45:
+		if ((w & 0xfc000000u) == 0xb4000000u) {
+			/* rules/booke.rule:399 */
+			a->form = ABT_ACCESS_sthu;
+			a->len = 2;
+			a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE;
+			a->rA = (w >> 16) & 0x1fu;
+			a->rB = 0;
+			a->rT = (w >> 21) & 0x1fu;
+			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
+			return ABT_ACCESS_sthu;
+		}
+		return ABT_ACCESS_NONE;
+	case 31:
+		switch ((w >> 1) & 0x3ffu) {
+		case 23:
+			if ((w & 0xfc0007ffu) == 0x7c00002eu) {
+				/* rules/booke.rule:400 */
+				a->form = ABT_ACCESS_lwzx;
+				a->len = 4;
+				a->flags = ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lwzx;
+			}
+			return ABT_ACCESS_NONE;
+		case 55:
+			if ((w & 0xfc0007ffu) == 0x7c00006eu) {
+				/* rules/booke.rule:401 */
+				a->form = ABT_ACCESS_lwzux;
+				a->len = 4;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lwzux;
+			}
+			return ABT_ACCESS_NONE;
+		case 87:
+			if ((w & 0xfc0007ffu) == 0x7c0000aeu) {
+				/* rules/booke.rule:402 */
+				a->form = ABT_ACCESS_lbzx;
+				a->len = 1;
+				a->flags = ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lbzx;
+			}
+			return ABT_ACCESS_NONE;
+		case 119:
+			if ((w & 0xfc0007ffu) == 0x7c0000eeu) {
+				/* rules/booke.rule:403 */
+				a->form = ABT_ACCESS_lbzux;
+				a->len = 1;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lbzux;
+			}
+			return ABT_ACCESS_NONE;
+		case 279:
+			if ((w & 0xfc0007ffu) == 0x7c00022eu) {
+				/* rules/booke.rule:404 */
+				a->form = ABT_ACCESS_lhzx;
+				a->len = 2;
+				a->flags = ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lhzx;
+			}
+			return ABT_ACCESS_NONE;
+		case 311:
+			if ((w & 0xfc0007ffu) == 0x7c00026eu) {
+				/* rules/booke.rule:405 */
+				a->form = ABT_ACCESS_lhzux;
+				a->len = 2;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lhzux;
+			}
+			return ABT_ACCESS_NONE;
+		case 343:
+			if ((w & 0xfc0007ffu) == 0x7c0002aeu) {
+				/* rules/booke.rule:406 */
+				a->form = ABT_ACCESS_lhax;
+				a->len = 2;
+				a->flags = ABT_ACCESS_ALGEBRAIC |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lhax;
+			}
+			return ABT_ACCESS_NONE;
+		case 375:
+			if ((w & 0xfc0007ffu) == 0x7c0002eeu) {
+				/* rules/booke.rule:407 */
+				a->form = ABT_ACCESS_lhaux;
+				a->len = 2;
+				a->flags = ABT_ACCESS_UPDATE |
+					ABT_ACCESS_ALGEBRAIC |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lhaux;
+			}
+			return ABT_ACCESS_NONE;
+		case 534:
+			if ((w & 0xfc0007ffu) == 0x7c00042cu) {
+				/* rules/booke.rule:408 */
+				a->form = ABT_ACCESS_lwbrx;
+				a->len = 4;
+				a->flags = ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lwbrx;
+			}
+			return ABT_ACCESS_NONE;
+		case 790:
+			if ((w & 0xfc0007ffu) == 0x7c00062cu) {
+				/* rules/booke.rule:409 */
+				a->form = ABT_ACCESS_lhbrx;
+				a->len = 2;
+				a->flags = ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_lhbrx;
+			}
+			return ABT_ACCESS_NONE;
+		case 151:
+			if ((w & 0xfc0007ffu) == 0x7c00012eu) {
+				/* rules/booke.rule:410 */
+				a->form = ABT_ACCESS_stwx;
+				a->len = 4;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_stwx;
+			}
+			return ABT_ACCESS_NONE;
+		case 183:
+			if ((w & 0xfc0007ffu) == 0x7c00016eu) {
+				/* rules/booke.rule:411 */
+				a->form = ABT_ACCESS_stwux;
+				a->len = 4;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_stwux;
+			}
+			return ABT_ACCESS_NONE;
+		case 215:
+			if ((w & 0xfc0007ffu) == 0x7c0001aeu) {
+				/* rules/booke.rule:412 */
+				a->form = ABT_ACCESS_stbx;
+				a->len = 1;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_stbx;
+			}
+			return ABT_ACCESS_NONE;
+		case 247:
+			if ((w & 0xfc0007ffu) == 0x7c0001eeu) {
+				/* rules/booke.rule:413 */
+				a->form = ABT_ACCESS_stbux;
+				a->len = 1;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_stbux;
+			}
+			return ABT_ACCESS_NONE;
+		case 407:
+			if ((w & 0xfc0007ffu) == 0x7c00032eu) {
+				/* rules/booke.rule:414 */
+				a->form = ABT_ACCESS_sthx;
+				a->len = 2;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_sthx;
+			}
+			return ABT_ACCESS_NONE;
+		case 439:
+			if ((w & 0xfc0007ffu) == 0x7c00036eu) {
+				/* rules/booke.rule:415 */
+				a->form = ABT_ACCESS_sthux;
+				a->len = 2;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_sthux;
+			}
+			return ABT_ACCESS_NONE;
+		case 662:
+			if ((w & 0xfc0007ffu) == 0x7c00052cu) {
+				/* rules/booke.rule:416 */
+				a->form = ABT_ACCESS_stwbrx;
+				a->len = 4;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_stwbrx;
+			}
+			return ABT_ACCESS_NONE;
+		case 918:
+			if ((w & 0xfc0007ffu) == 0x7c00072cu) {
+				/* rules/booke.rule:417 */
+				a->form = ABT_ACCESS_sthbrx;
+				a->len = 2;
+				a->flags = ABT_ACCESS_STORE |
+					ABT_ACCESS_REVERSED |
+					ABT_ACCESS_INDEXED;
+				a->rA = (w >> 16) & 0x1fu;
+				a->rB = (w >> 11) & 0x1fu;
+				a->rT = (w >> 21) & 0x1fu;
+				a->d = 0;
+				return ABT_ACCESS_sthbrx;
+			}
+			return ABT_ACCESS_NONE;
+		default:
+			return ABT_ACCESS_NONE;
+		}
+	default:
+		return ABT_ACCESS_NONE;
+	}
+}
+
+u32 abt_access_gprs(const struct abt_access_insn *a)
+{
+	switch (a->form) {
+	case ABT_ACCESS_lwz:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lwzu:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lbz:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lbzu:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lhz:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lhzu:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lha:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lhau:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_stw:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_stwu:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_stb:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_stbu:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_sth:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_sthu:
+		return 1u << a->rT | 1u << a->rA;
+	case ABT_ACCESS_lwzx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lwzux:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lbzx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lbzux:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lhzx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lhzux:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lhax:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lhaux:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lwbrx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_lhbrx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_stwx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_stwux:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_stbx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_stbux:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_sthx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_sthux:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_stwbrx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	case ABT_ACCESS_sthbrx:
+		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+	default:
+		return 0;
+	}
+}

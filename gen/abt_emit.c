@@ -413,3 +413,514 @@ int abt_emit_body(enum abt_rule r, const struct abt_emit_env *env,
 		return -ABT_EINVAL;
 	}
 }
+
+/* rules/booke.rule:386: lwz */
+static u32 enc_access_lwz(const struct abt_access_insn *a)
+{
+	return 0x80000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:387: lwzu */
+static u32 enc_access_lwzu(const struct abt_access_insn *a)
+{
+	return 0x84000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:388: lbz */
+static u32 enc_access_lbz(const struct abt_access_insn *a)
+{
+	return 0x88000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:389: lbzu */
+static u32 enc_access_lbzu(const struct abt_access_insn *a)
+{
+	return 0x8c000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:390: lhz */
+static u32 enc_access_lhz(const struct abt_access_insn *a)
+{
+	return 0xa0000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:391: lhzu */
+static u32 enc_access_lhzu(const struct abt_access_insn *a)
+{
+	return 0xa4000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:392: lha */
+static u32 enc_access_lha(const struct abt_access_insn *a)
+{
+	return 0xa8000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:393: lhau */
+static u32 enc_access_lhau(const struct abt_access_insn *a)
+{
+	return 0xac000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:394: stw */
+static u32 enc_access_stw(const struct abt_access_insn *a)
+{
+	return 0x90000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:395: stwu */
+static u32 enc_access_stwu(const struct abt_access_insn *a)
+{
+	return 0x94000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:396: stb */
+static u32 enc_access_stb(const struct abt_access_insn *a)
+{
+	return 0x98000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:397: stbu */
+static u32 enc_access_stbu(const struct abt_access_insn *a)
+{
+	return 0x9c000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:398: sth */
+static u32 enc_access_sth(const struct abt_access_insn *a)
+{
+	return 0xb0000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:399: sthu */
+static u32 enc_access_sthu(const struct abt_access_insn *a)
+{
+	return 0xb4000000u |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->d >> 0) & 0xffffu) << 0);
+}
+
+/* rules/booke.rule:400: lwzx */
+static u32 enc_access_lwzx(const struct abt_access_insn *a)
+{
+	return 0x7c00002eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:401: lwzux */
+static u32 enc_access_lwzux(const struct abt_access_insn *a)
+{
+	return 0x7c00006eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:402: lbzx */
+static u32 enc_access_lbzx(const struct abt_access_insn *a)
+{
+	return 0x7c0000aeu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:403: lbzux */
+static u32 enc_access_lbzux(const struct abt_access_insn *a)
+{
+	return 0x7c0000eeu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:404: lhzx */
+static u32 enc_access_lhzx(const struct abt_access_insn *a)
+{
+	return 0x7c00022eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:405: lhzux */
+static u32 enc_access_lhzux(const struct abt_access_insn *a)
+{
+	return 0x7c00026eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:406: lhax */
+static u32 enc_access_lhax(const struct abt_access_insn *a)
+{
+	return 0x7c0002aeu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:407: lhaux */
+static u32 enc_access_lhaux(const struct abt_access_insn *a)
+{
+	return 0x7c0002eeu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:408: lwbrx */
+static u32 enc_access_lwbrx(const struct abt_access_insn *a)
+{
+	return 0x7c00042cu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:409: lhbrx */
+static u32 enc_access_lhbrx(const struct abt_access_insn *a)
+{
+	return 0x7c00062cu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:410: stwx */
+static u32 enc_access_stwx(const struct abt_access_insn *a)
+{
+	return 0x7c00012eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:411: stwux */
+static u32 enc_access_stwux(const struct abt_access_insn *a)
+{
+	return 0x7c00016eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:412: stbx */
+static u32 enc_access_stbx(const struct abt_access_insn *a)
+{
+	return 0x7c0001aeu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:413: stbux */
+static u32 enc_access_stbux(const struct abt_access_insn *a)
+{
+	return 0x7c0001eeu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:414: sthx */
+static u32 enc_access_sthx(const struct abt_access_insn *a)
+{
+	return 0x7c00032eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:415: sthux */
+static u32 enc_access_sthux(const struct abt_access_insn *a)
+{
+	return 0x7c00036eu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:416: stwbrx */
+static u32 enc_access_stwbrx(const struct abt_access_insn *a)
+{
+	return 0x7c00052cu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+/* rules/booke.rule:417: sthbrx */
+static u32 enc_access_sthbrx(const struct abt_access_insn *a)
+{
+	return 0x7c00072cu |
+	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+}
+
+u32 abt_access_encode(const struct abt_access_insn *a)
+{
+	switch (a->form) {
+	case ABT_ACCESS_lwz:
+		return enc_access_lwz(a);
+	case ABT_ACCESS_lwzu:
+		return enc_access_lwzu(a);
+	case ABT_ACCESS_lbz:
+		return enc_access_lbz(a);
+	case ABT_ACCESS_lbzu:
+		return enc_access_lbzu(a);
+	case ABT_ACCESS_lhz:
+		return enc_access_lhz(a);
+	case ABT_ACCESS_lhzu:
+		return enc_access_lhzu(a);
+	case ABT_ACCESS_lha:
+		return enc_access_lha(a);
+	case ABT_ACCESS_lhau:
+		return enc_access_lhau(a);
+	case ABT_ACCESS_stw:
+		return enc_access_stw(a);
+	case ABT_ACCESS_stwu:
+		return enc_access_stwu(a);
+	case ABT_ACCESS_stb:
+		return enc_access_stb(a);
+	case ABT_ACCESS_stbu:
+		return enc_access_stbu(a);
+	case ABT_ACCESS_sth:
+		return enc_access_sth(a);
+	case ABT_ACCESS_sthu:
+		return enc_access_sthu(a);
+	case ABT_ACCESS_lwzx:
+		return enc_access_lwzx(a);
+	case ABT_ACCESS_lwzux:
+		return enc_access_lwzux(a);
+	case ABT_ACCESS_lbzx:
+		return enc_access_lbzx(a);
+	case ABT_ACCESS_lbzux:
+		return enc_access_lbzux(a);
+	case ABT_ACCESS_lhzx:
+		return enc_access_lhzx(a);
+	case ABT_ACCESS_lhzux:
+		return enc_access_lhzux(a);
+	case ABT_ACCESS_lhax:
+		return enc_access_lhax(a);
+	case ABT_ACCESS_lhaux:
+		return enc_access_lhaux(a);
+	case ABT_ACCESS_lwbrx:
+		return enc_access_lwbrx(a);
+	case ABT_ACCESS_lhbrx:
+		return enc_access_lhbrx(a);
+	case ABT_ACCESS_stwx:
+		return enc_access_stwx(a);
+	case ABT_ACCESS_stwux:
+		return enc_access_stwux(a);
+	case ABT_ACCESS_stbx:
+		return enc_access_stbx(a);
+	case ABT_ACCESS_stbux:
+		return enc_access_stbux(a);
+	case ABT_ACCESS_sthx:
+		return enc_access_sthx(a);
+	case ABT_ACCESS_sthux:
+		return enc_access_sthux(a);
+	case ABT_ACCESS_stwbrx:
+		return enc_access_stwbrx(a);
+	case ABT_ACCESS_sthbrx:
+		return enc_access_sthbrx(a);
+	default:
+		return 0;
+	}
+}
+
+/* rules/booke.rule:425: template mirror */
+int abt_tmpl_mirror(const struct abt_emit_env *env,
+		const struct abt_access_insn *a,
+		const struct abt_tmpl_mirror_args *x, u32 *buf, int cap)
+{
+	struct abt_access_insn acc;
+	s32 v[6];
+
+	(void)v;
+	if (a->form == ABT_ACCESS_NONE || a->form >= ABT_ACCESS_COUNT)
+		return -ABT_EINVAL;
+	/* 430: when */
+	if (!((u32)(!((a->flags & ABT_ACCESS_UPDATE) != 0))))
+		return -ABT_EINVAL;
+	if (cap < 18)
+		return -ABT_ENOSPC;
+	/* 432: stw     t0, @scratch1(0) */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_scratch1));
+	if (!(abt_simm_fits(v[1])))
+		return -ABT_ERANGE;
+	v[2] = (s32)(0x0u);
+	buf[0] = abt_enc_stw(v[0], v[2], v[1]);
+	/* 433: stw     t1, @scratch2(0) */
+	v[0] = (s32)(env->t[1]);
+	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_scratch2));
+	if (!(abt_simm_fits(v[1])))
+		return -ABT_ERANGE;
+	v[2] = (s32)(0x0u);
+	buf[1] = abt_enc_stw(v[0], v[2], v[1]);
+	/* 434: mfcr    t0 */
+	v[0] = (s32)(env->t[0]);
+	buf[2] = abt_enc_mfcr(v[0]);
+	/* 435: stw     t0, @scratch3(0) */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_scratch3));
+	if (!(abt_simm_fits(v[1])))
+		return -ABT_ERANGE;
+	v[2] = (s32)(0x0u);
+	buf[3] = abt_enc_stw(v[0], v[2], v[1]);
+	if ((u32)(!((a->flags & ABT_ACCESS_INDEXED) != 0))) {
+		/* 436: if (!indexed)     addi t0, rA, d */
+		v[0] = (s32)(env->t[0]);
+		v[1] = (s32)(a->rA);
+		v[2] = (s32)(a->d);
+		if (!(abt_simm_fits(v[2])))
+			return -ABT_ERANGE;
+		buf[4] = abt_enc_addi(v[0], v[1], v[2]);
+	} else if ((u32)(a->rA != 0x0u)) {
+		/* 437: else if (rA != 0) add  t0, rA, rB */
+		v[0] = (s32)(env->t[0]);
+		v[1] = (s32)(a->rA);
+		v[2] = (s32)(a->rB);
+		buf[4] = abt_enc_add(v[0], v[1], v[2]);
+	} else {
+		/* 438: else              mr   t0, rB */
+		v[0] = (s32)(env->t[0]);
+		v[1] = (s32)(a->rB);
+		buf[4] = abt_enc_mr(v[0], v[1]);
+	}
+	/* 439: lis     t1, $lo@ha */
+	v[0] = (s32)(env->t[1]);
+	v[1] = (s32)(abt_ha16(x->lo));
+	if (!(abt_simm_fits(v[1])))
+		return -ABT_ERANGE;
+	buf[5] = abt_enc_lis(v[0], v[1]);
+	/* 440: addi    t1, t1, $lo@l */
+	v[0] = (s32)(env->t[1]);
+	v[1] = (s32)(env->t[1]);
+	v[2] = (s32)(abt_lo16(x->lo));
+	if (!(abt_simm_fits(v[2])))
+		return -ABT_ERANGE;
+	buf[6] = abt_enc_addi(v[0], v[1], v[2]);
+	/* 441: subf    t1, t1, t0 */
+	v[0] = (s32)(env->t[1]);
+	v[1] = (s32)(env->t[1]);
+	v[2] = (s32)(env->t[0]);
+	buf[7] = abt_enc_subf(v[0], v[1], v[2]);
+	/* 442: cmplwi  t1, $size - len + 1 */
+	v[0] = 0;
+	v[1] = (s32)(env->t[1]);
+	v[2] = (s32)((u32)((u32)(x->size - a->len) + 0x1u));
+	if (!(abt_uimm_fits(v[2])))
+		return -ABT_ERANGE;
+	buf[8] = abt_enc_cmplwi(v[0], v[1], v[2]);
+	/* 443: bge     orig */
+	v[0] = 0;
+	v[1] = 12;
+	if (!abt_disp_fits(v[1], 16))
+		return -ABT_ERANGE;
+	buf[9] = abt_enc_bc(4, 0 + 4 * v[0], v[1]);
+	/* 444: addis   t0, t0, $delta@ha */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)(env->t[0]);
+	v[2] = (s32)(abt_ha16(x->delta));
+	if (!(abt_simm_fits(v[2])))
+		return -ABT_ERANGE;
+	buf[10] = abt_enc_addis(v[0], v[1], v[2]);
+	/* 445: addi    t0, t0, $delta@l */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)(env->t[0]);
+	v[2] = (s32)(abt_lo16(x->delta));
+	if (!(abt_simm_fits(v[2])))
+		return -ABT_ERANGE;
+	buf[11] = abt_enc_addi(v[0], v[1], v[2]);
+	/* 447: lwz     t1, @scratch3(0) */
+	v[0] = (s32)(env->t[1]);
+	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_scratch3));
+	if (!(abt_simm_fits(v[1])))
+		return -ABT_ERANGE;
+	v[2] = (s32)(0x0u);
+	buf[12] = abt_enc_lwz(v[0], v[2], v[1]);
+	/* 448: mtcrf   0xff, t1 */
+	v[0] = (s32)(0xffu);
+	v[1] = (s32)(env->t[1]);
+	buf[13] = abt_enc_mtcrf(v[0], v[1]);
+	if (((a->flags & ABT_ACCESS_INDEXED) != 0)) {
+		/* 449: if (indexed) access rA = 0, rB = t0 */
+		acc = *a;
+		acc.rA = 0x0u;
+		acc.rB = env->t[0];
+		buf[14] = abt_access_encode(&acc);
+	} else {
+		/* 450: else         access rA = t0, d = 0 */
+		acc = *a;
+		acc.rA = env->t[0];
+		acc.d = 0x0u;
+		buf[14] = abt_access_encode(&acc);
+	}
+	/* 451: lwz     t1, @scratch2(0) */
+	v[0] = (s32)(env->t[1]);
+	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_scratch2));
+	if (!(abt_simm_fits(v[1])))
+		return -ABT_ERANGE;
+	v[2] = (s32)(0x0u);
+	buf[15] = abt_enc_lwz(v[0], v[2], v[1]);
+	/* 452: lwz     t0, @scratch1(0) */
+	v[0] = (s32)(env->t[0]);
+	v[1] = (s32)(abt_slot_disp(env, ABT_SLOT_scratch1));
+	if (!(abt_simm_fits(v[1])))
+		return -ABT_ERANGE;
+	v[2] = (s32)(0x0u);
+	buf[16] = abt_enc_lwz(v[0], v[2], v[1]);
+	/* 453: b       $ret */
+	v[0] = (s32)(x->ret - (env->pc + 68u));
+	if (!abt_disp_fits(v[0], 26))
+		return -ABT_ERANGE;
+	buf[17] = abt_enc_b(v[0]);
+	return 18;
+}

@@ -326,6 +326,19 @@ struct abt_rule_info {
 };
 extern const struct abt_rule_info abt_rules[ABT_RULE_COUNT];
 
+struct abt_tmpl_info {
+	const char *name;
+	const char *file;
+	u16 line;
+	u8 nwords;
+	/* [nwords]: 1 if the commit has run before this word */
+	const u8 *committed;
+	/* [nwords]: saved and not yet restored before this word:
+	 * 1 t0 (scratch1), 2 t1 (scratch2), 4 CR (scratch3), the bits
+	 * of ABT_RESTORE_T0, _T1, _CR */
+	const u8 *restore;
+};
+
 struct abt_emit_env {
 	u32 magic_ea;		/* profile's magic page EA, reachable as d(0) */
 	u32 pc;			/* EA at which buf[0] executes */
@@ -350,6 +363,97 @@ static inline s32 abt_slot_disp(const struct abt_emit_env *env, enum abt_slot s)
  * branch out of range), -ABT_ENOSPC (cap too small). */
 int abt_emit_body(enum abt_rule r, const struct abt_emit_env *env,
 		  const struct abt_fields *f, u32 *buf, int cap);
+
+/* Guest data accesses: the decode-only access patterns. */
+enum abt_access_id {
+	ABT_ACCESS_NONE = 0,
+	ABT_ACCESS_lwz,
+	ABT_ACCESS_lwzu,
+	ABT_ACCESS_lbz,
+	ABT_ACCESS_lbzu,
+	ABT_ACCESS_lhz,
+	ABT_ACCESS_lhzu,
+	ABT_ACCESS_lha,
+	ABT_ACCESS_lhau,
+	ABT_ACCESS_stw,
+	ABT_ACCESS_stwu,
+	ABT_ACCESS_stb,
+	ABT_ACCESS_stbu,
+	ABT_ACCESS_sth,
+	ABT_ACCESS_sthu,
+	ABT_ACCESS_lwzx,
+	ABT_ACCESS_lwzux,
+	ABT_ACCESS_lbzx,
+	ABT_ACCESS_lbzux,
+	ABT_ACCESS_lhzx,
+	ABT_ACCESS_lhzux,
+	ABT_ACCESS_lhax,
+	ABT_ACCESS_lhaux,
+	ABT_ACCESS_lwbrx,
+	ABT_ACCESS_lhbrx,
+	ABT_ACCESS_stwx,
+	ABT_ACCESS_stwux,
+	ABT_ACCESS_stbx,
+	ABT_ACCESS_stbux,
+	ABT_ACCESS_sthx,
+	ABT_ACCESS_sthux,
+	ABT_ACCESS_stwbrx,
+	ABT_ACCESS_sthbrx,
+	ABT_ACCESS_COUNT
+};
+
+#define ABT_ACCESS_STORE	0x01	/* a store (else a load) */
+#define ABT_ACCESS_UPDATE	0x02	/* writes the EA back to rA */
+#define ABT_ACCESS_ALGEBRAIC	0x04	/* sign-extends the halfword */
+#define ABT_ACCESS_REVERSED	0x08	/* byte-reversed */
+#define ABT_ACCESS_INDEXED	0x10	/* X-form: EA = (rA|0) + rB */
+
+/* A decoded access; the members of fields its form lacks are 0. */
+struct abt_access_insn {
+	u16 form;		/* enum abt_access_id */
+	u8 len;			/* bytes accessed */
+	u8 flags;		/* ABT_ACCESS_STORE, ... */
+	u32 rA;
+	u32 rB;
+	u32 rT;
+	s32 d;
+};
+
+struct abt_access_info {
+	const char *name;
+	const char *file;
+	u16 line;
+	u8 len;
+	u8 flags;
+};
+extern const struct abt_access_info abt_accesses[ABT_ACCESS_COUNT];
+
+/* Which access word is (ABT_ACCESS_NONE: not one), its fields in *a. */
+enum abt_access_id abt_access_decode(u32 word, struct abt_access_insn *a);
+/* The word of an access (decoded, fields maybe changed); 0 if
+ * a->form is no access. */
+u32 abt_access_encode(const struct abt_access_insn *a);
+/* GPRs the access names: its 5-bit fields (bit n = rn). */
+u32 abt_access_gprs(const struct abt_access_insn *a);
+
+/* rules/booke.rule:425: template mirror, composed for one decoded access. */
+struct abt_tmpl_mirror_args {
+	u32 lo;
+	u32 size;
+	u32 delta;
+	u32 ret;
+};
+
+#define ABT_TMPL_mirror_WORDS 18
+
+/* Write template mirror for access a into buf (buf[0] runs at env->pc,
+ * temps env->t; env->exit_ea is not used): the word count, or
+ * -ABT_EINVAL (a is no access the template applies to),
+ * -ABT_ERANGE (an operand or branch out of range), -ABT_ENOSPC. */
+int abt_tmpl_mirror(const struct abt_emit_env *env,
+		const struct abt_access_insn *a,
+		const struct abt_tmpl_mirror_args *x, u32 *buf, int cap);
+extern const struct abt_tmpl_info abt_tmpl_mirror_info;
 
 struct abt_profile {
 	const char *name;

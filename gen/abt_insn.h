@@ -37,6 +37,17 @@ static inline bool abt_uimm_fits(s32 v)
 	return v >= 0 && v <= 65535;
 }
 
+/* The halves of a 32-bit value for lis/addi pairs: v == ha << 16 + lo. */
+static inline s32 abt_ha16(u32 v)
+{
+	return (s16)((v + 0x8000) >> 16);
+}
+
+static inline s32 abt_lo16(u32 v)
+{
+	return (s16)(v & 0xffff);
+}
+
 /* D-form loads and stores: rt, d(ra) */
 static inline u32 abt_enc_lwz(u32 rt, u32 ra, s32 d)
 { return ABT_OP(32) | ABT_RT(rt) | ABT_RA(ra) | ABT_D16(d); }
@@ -60,6 +71,14 @@ static inline u32 abt_enc_li(u32 rt, s32 si)
 { return abt_enc_addi(rt, 0, si); }
 static inline u32 abt_enc_lis(u32 rt, s32 si)
 { return abt_enc_addis(rt, 0, si); }
+
+/* XO-form arithmetic: rt, ra, rb (subf: rt = rb - ra) */
+static inline u32 abt_enc_xarith(u32 xo, u32 rt, u32 ra, u32 rb)
+{ return ABT_OP(31) | ABT_RT(rt) | ABT_RA(ra) | ABT_RB(rb) | ABT_XO(xo); }
+static inline u32 abt_enc_add(u32 rt, u32 ra, u32 rb)
+{ return abt_enc_xarith(266, rt, ra, rb); }
+static inline u32 abt_enc_subf(u32 rt, u32 ra, u32 rb)
+{ return abt_enc_xarith(40, rt, ra, rb); }
 
 /* D-form logical: ra, rs, uimm (the source sits in the RT position) */
 static inline u32 abt_enc_ori(u32 ra, u32 rs, u32 ui)

@@ -43,6 +43,50 @@ const struct abt_rule_info abt_rules[ABT_RULE_COUNT] = {
 	[ABT_RULE_dcbtls] = { "dcbtls", "rules/booke.rule", 374, ABT_SHAPE_TRAP, 0, 0, 0, 0, NULL },
 };
 
+const struct abt_access_info abt_accesses[ABT_ACCESS_COUNT] = {
+	[ABT_ACCESS_NONE] = { "none", "", 0, 0, 0 },
+	[ABT_ACCESS_lwz] = { "lwz", "rules/booke.rule", 386, 4, 0 },
+	[ABT_ACCESS_lwzu] = { "lwzu", "rules/booke.rule", 387, 4, ABT_ACCESS_UPDATE },
+	[ABT_ACCESS_lbz] = { "lbz", "rules/booke.rule", 388, 1, 0 },
+	[ABT_ACCESS_lbzu] = { "lbzu", "rules/booke.rule", 389, 1, ABT_ACCESS_UPDATE },
+	[ABT_ACCESS_lhz] = { "lhz", "rules/booke.rule", 390, 2, 0 },
+	[ABT_ACCESS_lhzu] = { "lhzu", "rules/booke.rule", 391, 2, ABT_ACCESS_UPDATE },
+	[ABT_ACCESS_lha] = { "lha", "rules/booke.rule", 392, 2, ABT_ACCESS_ALGEBRAIC },
+	[ABT_ACCESS_lhau] = { "lhau", "rules/booke.rule", 393, 2, ABT_ACCESS_UPDATE | ABT_ACCESS_ALGEBRAIC },
+	[ABT_ACCESS_stw] = { "stw", "rules/booke.rule", 394, 4, ABT_ACCESS_STORE },
+	[ABT_ACCESS_stwu] = { "stwu", "rules/booke.rule", 395, 4, ABT_ACCESS_STORE | ABT_ACCESS_UPDATE },
+	[ABT_ACCESS_stb] = { "stb", "rules/booke.rule", 396, 1, ABT_ACCESS_STORE },
+	[ABT_ACCESS_stbu] = { "stbu", "rules/booke.rule", 397, 1, ABT_ACCESS_STORE | ABT_ACCESS_UPDATE },
+	[ABT_ACCESS_sth] = { "sth", "rules/booke.rule", 398, 2, ABT_ACCESS_STORE },
+	[ABT_ACCESS_sthu] = { "sthu", "rules/booke.rule", 399, 2, ABT_ACCESS_STORE | ABT_ACCESS_UPDATE },
+	[ABT_ACCESS_lwzx] = { "lwzx", "rules/booke.rule", 400, 4, ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lwzux] = { "lwzux", "rules/booke.rule", 401, 4, ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lbzx] = { "lbzx", "rules/booke.rule", 402, 1, ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lbzux] = { "lbzux", "rules/booke.rule", 403, 1, ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lhzx] = { "lhzx", "rules/booke.rule", 404, 2, ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lhzux] = { "lhzux", "rules/booke.rule", 405, 2, ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lhax] = { "lhax", "rules/booke.rule", 406, 2, ABT_ACCESS_ALGEBRAIC | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lhaux] = { "lhaux", "rules/booke.rule", 407, 2, ABT_ACCESS_UPDATE | ABT_ACCESS_ALGEBRAIC | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lwbrx] = { "lwbrx", "rules/booke.rule", 408, 4, ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_lhbrx] = { "lhbrx", "rules/booke.rule", 409, 2, ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_stwx] = { "stwx", "rules/booke.rule", 410, 4, ABT_ACCESS_STORE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_stwux] = { "stwux", "rules/booke.rule", 411, 4, ABT_ACCESS_STORE | ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_stbx] = { "stbx", "rules/booke.rule", 412, 1, ABT_ACCESS_STORE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_stbux] = { "stbux", "rules/booke.rule", 413, 1, ABT_ACCESS_STORE | ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_sthx] = { "sthx", "rules/booke.rule", 414, 2, ABT_ACCESS_STORE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_sthux] = { "sthux", "rules/booke.rule", 415, 2, ABT_ACCESS_STORE | ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_stwbrx] = { "stwbrx", "rules/booke.rule", 416, 4, ABT_ACCESS_STORE | ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED },
+	[ABT_ACCESS_sthbrx] = { "sthbrx", "rules/booke.rule", 417, 2, ABT_ACCESS_STORE | ABT_ACCESS_REVERSED | ABT_ACCESS_INDEXED },
+};
+
+static const u8 tmpl_committed_mirror[18] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1 };
+static const u8 tmpl_restore_mirror[18] = { 0, 1, 3, 3, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 3, 3, 1, 0 };
+
+/* rules/booke.rule:425 */
+const struct abt_tmpl_info abt_tmpl_mirror_info = {
+	"mirror", "rules/booke.rule", 425, 18, tmpl_committed_mirror, tmpl_restore_mirror
+};
+
 const char *const abt_reg_names[ABT_REG_COUNT] = {
 	"MSR",
 	"SRR0",

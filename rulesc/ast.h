@@ -18,6 +18,9 @@ struct isa;
 enum sym_kind {
 	SYM_FIELD, SYM_CONST, SYM_REG, SYM_TEMP, SYM_ZERO, SYM_SPECIAL,
 	SYM_SLOT, SYM_LABEL, SYM_EXIT,
+	SYM_ENV,		/* a template's $operand */
+	SYM_ALEN,		/* a template's access: its length in bytes */
+	SYM_AFLAG,		/* a template's access: one of its flags */
 };
 
 /* ---- expressions (effects, emit operands, constants) ---- */
@@ -28,12 +31,18 @@ enum expr_kind {
 	E_UNARY, E_BINARY, E_COND,
 	E_CALL,			/* call name(args) */
 	E_MEM,			/* d(base) in emit operands */
+	E_ENV,			/* $name, $name@ha, $name@l: template operand */
+	E_BIND,			/* name = e: an operand of a template's access */
 };
+
+/* E_ENV suffixes */
+enum env_part { ENV_ALL, ENV_HA, ENV_LO };
 
 struct expr {
 	enum expr_kind kind;
 	struct loc loc;
-	int op;			/* operator token for unary/binary */
+	int op;			/* operator token for unary/binary; the
+				 * enum env_part of an E_ENV */
 	int64_t num;
 	char *name;
 	struct expr *a, *b, *c;
@@ -65,7 +74,10 @@ struct asm_line {
 	struct expr *ops[6];
 	int nops;
 	const char *src;	/* source text of the line, for listings */
+	struct expr *guard;	/* if (guard) / else if (guard) */
+	int alt;		/* 0 plain, 1 if, 2 else if, 3 else */
 	/* filled by sema */
+	bool access;		/* the template's access word */
 	const struct isa *isa;
 	int word;		/* word index in the body, -1 for label lines */
 	int target;		/* branch: word index, or -1 for `exit` */
@@ -84,6 +96,9 @@ struct field {
 	int npieces;
 	int width;		/* total bits */
 	bool is_gpr;		/* names a GPR (rD, rS, rA, rB, rT) */
+	bool is_signed;		/* name:sN: sign-extended when decoded */
+	bool in_rule;		/* named by a rule's picture */
+	bool in_access;		/* named by an access pattern's picture */
 };
 
 struct constant {
@@ -135,7 +150,15 @@ struct constraint {
 
 enum shape { SH_TRAP, SH_INPLACE, SH_BRANCH, SH_CLUSTER };
 
+/* Flags of an access pattern: bit i is ABT_ACCESS_<aflag_names[i]>. */
+#define NAFLAGS 5
+extern const char *const aflag_names[NAFLAGS];
+
+/* A rule, a decode-only access pattern or a template share this. */
+enum rule_kind { RK_RULE, RK_ACCESS, RK_TEMPLATE };
+
 struct rule {
+	enum rule_kind kind;
 	char *name;
 	struct loc loc;
 	uint32_t mask, value;	/* fixed bits */
@@ -162,6 +185,17 @@ struct rule {
 	bool has_exit;
 	uint8_t committed[64];
 	int commit_word;	/* first commit word, -1 if none */
+	/* access patterns */
+	int len;		/* bytes accessed */
+	unsigned int aflags;	/* bit i: aflag_names[i] */
+	struct loc len_loc;
+	/* templates */
+	char **envs;		/* $operands, in declaration order */
+	struct loc *env_locs;
+	int nenvs;
+	struct expr *when;	/* accesses the template applies to */
+	struct loc when_loc;
+	uint8_t restore[64];	/* saved state to undo at each word */
 };
 
 struct profile {
@@ -193,6 +227,10 @@ struct program {
 	int nsets;
 	struct rule *rules;
 	int nrules;
+	struct rule *accesses;
+	int naccesses;
+	struct rule *templates;
+	int ntemplates;
 	struct profile *profiles;
 	int nprofiles;
 };

@@ -7,6 +7,7 @@
 typedef uint8_t u8;
 typedef uint32_t u32;
 typedef int32_t s32;
+typedef int16_t s16;
 #include "insn_enc.h"
 
 #define G K_GPR
@@ -40,6 +41,8 @@ static const struct isa table[] = {
 	{ "andc",   F_XLOG,  "andc",    3, { G, G, G }, I_DEST0 },
 	{ "xor",    F_XLOG,  "xor",     3, { G, G, G }, I_DEST0 },
 	{ "nor",    F_XLOG,  "nor",     3, { G, G, G }, I_DEST0 },
+	{ "add",    F_XARITH, "add",    3, { G, G, G }, I_DEST0 },
+	{ "subf",   F_XARITH, "subf",   3, { G, G, G }, I_DEST0 },
 	{ "mr",     F_MR,    "mr",      2, { G, G }, I_DEST0 },
 	{ "cmpwi",  F_CMPI,  "cmpwi",   3, { K_CRF, G, K_SIMM }, I_CRW | I_CRFOPT },
 	{ "cmplwi", F_CMPI,  "cmplwi",  3, { K_CRF, G, K_UIMM }, I_CRW | I_CRFOPT },
@@ -126,8 +129,9 @@ uint32_t isa_encode(const struct isa *in, const int64_t *v)
 		if (!strcmp(in->enc, "stb")) return abt_enc_stb(v[0], v[2], v[1]);
 		return abt_enc_sth(v[0], v[2], v[1]);
 	case F_ADDI:
-		return in->enc[3] == 's' ? abt_enc_addis(v[0], v[1], v[2]) :
-					   abt_enc_addi(v[0], v[1], v[2]);
+		return !strcmp(in->enc, "addis") ?
+			abt_enc_addis(v[0], v[1], v[2]) :
+			abt_enc_addi(v[0], v[1], v[2]);
 	case F_LI:
 		return in->enc[1] == 'i' && in->enc[2] == 's' ?
 			abt_enc_lis(v[0], v[1]) : abt_enc_li(v[0], v[1]);
@@ -152,6 +156,9 @@ uint32_t isa_encode(const struct isa *in, const int64_t *v)
 		if (!strcmp(in->enc, "andc")) return abt_enc_andc(v[0], v[1], v[2]);
 		if (!strcmp(in->enc, "xor")) return abt_enc_xor(v[0], v[1], v[2]);
 		return abt_enc_nor(v[0], v[1], v[2]);
+	case F_XARITH:
+		return in->enc[0] == 'a' ? abt_enc_add(v[0], v[1], v[2]) :
+					   abt_enc_subf(v[0], v[1], v[2]);
 	case F_MR:
 		return abt_enc_mr(v[0], v[1]);
 	case F_CMPI:

@@ -18,7 +18,7 @@ enum opk {
 };
 
 enum form {
-	F_LOAD, F_STORE, F_ADDI, F_LI, F_LOGI, F_ROT, F_XLOG, F_MR,
+	F_LOAD, F_STORE, F_ADDI, F_LI, F_LOGI, F_ROT, F_XLOG, F_XARITH, F_MR,
 	F_CMPI, F_CMP, F_B, F_BC, F_MFCR, F_MTCRF, F_MTCR, F_NOP,
 };
 

@@ -13,6 +13,7 @@
 #include "parser.h"
 
 uint32_t rulesc_field_value(const struct field *f, uint32_t w);
+uint32_t rulesc_field_place(const struct field *f, uint32_t v);
 
 /* Sample environment for listings (the composer picks real ones). */
 #define L_PC	0x00100000u
@@ -24,7 +25,11 @@ struct sample {
 	uint32_t magic;
 	int layout;
 	uint32_t fields[64];
+	const struct rule *acc;	/* templates: the sample access */
 };
+
+/* A template's $operand i in listings: small, word-aligned values. */
+#define L_ENV(i)	(0x100u * ((i) + 1))
 
 static int64_t sval(const struct sample *s, const struct expr *e, int *ok);
 
@@ -74,10 +79,16 @@ static int64_t sval(const struct sample *s, const struct expr *e, int *ok)
 		case SYM_CONST: return prog.consts[e->index].value;
 		case SYM_TEMP: return e->index ? L_T1 : L_T0;
 		case SYM_ZERO: return 0;
+		case SYM_ALEN: return s->acc->len;
+		case SYM_AFLAG: return s->acc->aflags >> e->index & 1;
 		default: *ok = 0; return 0;
 		}
 	case E_SLOT:
 		return slot_disp(s, e->index);
+	case E_ENV:
+		return e->op == ENV_HA ? (int16_t)((L_ENV(e->index) + 0x8000) >> 16) :
+		       e->op == ENV_LO ? (int16_t)(L_ENV(e->index) & 0xffff) :
+		       L_ENV(e->index);
 	case E_SLOTF: {
 		uint32_t v = s->fields[e->index];
 
@@ -186,15 +197,14 @@ static void render(char *out, size_t n, const struct isa *in, const int64_t *v,
 			 (long long)v[1], a, b, c);
 		return;
 	case F_XLOG:
-		if (!strcmp(in->enc, "or") && v[1] == v[2])
+	case F_XARITH:
+	case F_MR:
+		if (in->form == F_MR || (!strcmp(in->enc, "or") && v[1] == v[2]))
 			snprintf(out, n, "mr r%lld, r%lld", (long long)v[0],
 				 (long long)v[1]);
 		else
 			snprintf(out, n, "%s r%lld, r%lld, r%lld", m, (long long)v[0],
 				 (long long)v[1], (long long)v[2]);
-		return;
-	case F_MR:
-		snprintf(out, n, "mr r%lld, r%lld", (long long)v[0], (long long)v[1]);
 		return;
 	case F_CMPI:
 	case F_CMP:
@@ -254,12 +264,188 @@ static int capstone_text(csh h, uint32_t w, uint32_t pc, char *out, size_t n)
 	return 0;
 }
 
+/*
+ * A template's access word, and its text as capstone renders Power loads
+ * and stores: with a signed field, "name rT, d(rA)"; else the fields in
+ * picture order, "name rT, rA, rB", the second one 0 reading "0".
+ */
+static uint32_t access_word(const struct sample *s, const struct asm_line *a,
+			    char *out, size_t n, int *ok)
+{
+	const struct rule *r = s->acc;
+	uint32_t v[8], w = r->value;
+	int sf = -1;
+	size_t o;
+
+	for (int k = 0; k < r->nfields; k++) {
+		int fi = r->fields[k];
+
+		v[k] = s->fields[fi];
+		for (int b = 0; b < a->nops; b++)
+			if (a->ops[b]->index == fi)
+				v[k] = (uint32_t)sval(s, a->ops[b]->a, ok);
+		w |= rulesc_field_place(&prog.fields[fi], v[k]);
+		if (prog.fields[fi].is_signed)
+			sf = k;
+	}
+	o = snprintf(out, n, "%s", r->name);
+	if (sf >= 0 && r->nfields == 3) {
+		char d[32];
+
+		imm_text(d, sizeof(d), (int16_t)v[sf]);
+		snprintf(out + o, n - o, " r%u, %s(%s%u)", v[0], d,
+			 v[1] ? "r" : "", v[1]);
+		return w;
+	}
+	for (int k = 0; k < r->nfields && o < n; k++)
+		o += snprintf(out + o, n - o, "%s%s%u", k ? ", " : " ",
+			      k == 1 && !v[k] ? "" : "r", v[k]);
+	return w;
+}
+
+struct lstate {
+	FILE *f;
+	csh h;
+	int check, words, bad;
+};
+
+/* One word: encode it with the sample, compare with capstone, print. */
+static void list_word(struct lstate *ls, const struct sample *s,
+		      const struct asm_line *a, uint32_t exit_ea)
+{
+	const struct isa *in = a->isa;
+	int64_t v[8] = { 0 };
+	int k = 0, ok = 1;
+	uint32_t pc = L_PC + 4 * a->word, w;
+	char mine[256], theirs[256];
+
+	if (a->access) {
+		w = access_word(s, a, mine, sizeof(mine), &ok);
+	} else {
+		if ((in->flags & I_CRFOPT) && a->crf_implicit)
+			v[k++] = 0;
+		for (int o = 0; o < a->nops; o++) {
+			const struct expr *e = a->ops[o];
+
+			if (in->ops[k] == K_MEM) {
+				v[k++] = sval(s, e->a, &ok);
+				v[k++] = sval(s, e->b, &ok);
+			} else if (in->ops[k] == K_TARGET) {
+				v[k++] = a->target == -3 ? (int64_t)(L_ENV(e->index) - pc) :
+					a->target < 0 ? (int64_t)(exit_ea - pc) :
+					4 * (a->target - a->word);
+			} else {
+				v[k++] = sval(s, e, &ok);
+			}
+		}
+		w = isa_encode(in, v);
+		/* isa_encode takes MEM as disp, base: reorder for render */
+		render(mine, sizeof(mine), in, v, pc);
+	}
+	capstone_text(ls->h, w, pc, theirs, sizeof(theirs));
+	ls->words++;
+	int same = ok && !strcmp(mine, theirs);
+
+	fprintf(ls->f, "  %08x: %08x  %-32s %s%s\n", pc, w, theirs,
+		a->src ? a->src : a->mnem, same ? "" : "   <-- MISMATCH");
+	if (!same) {
+		ls->bad++;
+		if (ls->check)
+			fprintf(stderr, "%s:%d: error: capstone reads '%s', the "
+				"%s says '%s'\n", a->loc.file, a->loc.line, theirs,
+				s->acc ? "template" : "rule", mine);
+	}
+}
+
+/* The words a template emits for one sample access; returns a digest of
+ * the alternatives taken, or -1 if 'when' excludes the access. */
+static int list_template(struct lstate *ls, struct sample *s, int print)
+{
+	const struct rule *t = s->r;
+	uint32_t taken = 1;
+	int ok = 1, alt = 0;
+
+	if (t->when && !sval(s, t->when, &ok))
+		return -1;
+	for (int i = 0, done = 0; i < t->nemit; i++) {
+		const struct asm_line *a = &t->emit[i];
+
+		if (!a->mnem)
+			continue;
+		if (a->alt <= 1)
+			done = 0, alt = 0;
+		if (done)
+			continue;
+		if (a->alt && a->alt < 3 && !sval(s, a->guard, &ok)) {
+			alt++;
+			continue;
+		}
+		done = 1;
+		if (a->alt)
+			taken = taken * 31 + alt + 1;
+		if (print)
+			list_word(ls, s, a, 0);
+	}
+	return (int)(taken & 0x7fffffff);
+}
+
+/* Sample fields of an access: GPRs r3, r4, ... (or the k-th one 0), a
+ * displacement of 8. */
+static void access_fields(struct sample *s, const struct rule *r, int zero)
+{
+	int g = 3, n5 = 0;
+
+	for (int k = 0; k < r->nfields; k++) {
+		const struct field *f = &prog.fields[r->fields[k]];
+
+		s->fields[r->fields[k]] = f->width == 5 ?
+			(n5++ == zero ? 0 : (uint32_t)g++) : 8;
+	}
+}
+
+/* Each template, for the first sample access of every new combination of
+ * its alternatives (a D-form, an X-form, one with rA 0, ...). */
+static void list_templates(struct lstate *ls, uint32_t magic, int layout)
+{
+	for (int i = 0; i < prog.ntemplates; i++) {
+		const struct rule *t = &prog.templates[i];
+		int seen[64], nseen = 0;
+
+		for (int a = 0; a < prog.naccesses; a++)
+			for (int z = -1; z < 3; z++) {
+				struct sample s = { t, magic, layout, { 0 },
+						    &prog.accesses[a] };
+				int sig, j;
+
+				access_fields(&s, s.acc, z);
+				sig = list_template(ls, &s, 0);
+				for (j = 0; j < nseen && seen[j] != sig; j++)
+					;
+				if (sig < 0 || j < nseen || nseen == 64)
+					continue;
+				seen[nseen++] = sig;
+				fprintf(ls->f, "\n%s:%d: template %s (%s",
+					t->loc.file, t->loc.line, t->name,
+					s.acc->name);
+				for (int k = 0; k < s.acc->nfields; k++)
+					fprintf(ls->f, ", %s=%d",
+						prog.fields[s.acc->fields[k]].name,
+						(int)s.fields[s.acc->fields[k]]);
+				for (int k = 0; k < t->nenvs; k++)
+					fprintf(ls->f, ", $%s=0x%x", t->envs[k],
+						L_ENV(k));
+				fprintf(ls->f, ")\n");
+				list_template(ls, &s, 1);
+			}
+	}
+}
+
 int listing(FILE *f, int check)
 {
-	csh h;
-	int bad = 0, words = 0;
+	struct lstate ls = { f, 0, check, 0, 0 };
 
-	if (cs_open(CS_ARCH_PPC, CS_MODE_32 | CS_MODE_BIG_ENDIAN, &h) != CS_ERR_OK) {
+	if (cs_open(CS_ARCH_PPC, CS_MODE_32 | CS_MODE_BIG_ENDIAN, &ls.h) !=
+	    CS_ERR_OK) {
 		fputs("rulesc: cannot open capstone\n", stderr);
 		return -1;
 	}
@@ -271,7 +457,7 @@ int listing(FILE *f, int check)
 		magic, prog.layouts[layout].name, L_T0, L_T1, L_PC);
 	for (int i = 0; i < prog.nrules; i++) {
 		const struct rule *r = &prog.rules[i];
-		struct sample s = { r, magic, layout, { 0 } };
+		struct sample s = { r, magic, layout, { 0 }, NULL };
 
 		if (r->shape == SH_TRAP)
 			continue;
@@ -283,55 +469,13 @@ int listing(FILE *f, int check)
 			fprintf(f, ", %s=%u", prog.fields[r->fields[k]].name,
 				s.fields[r->fields[k]]);
 		fprintf(f, ")\n");
-		uint32_t exit_ea = L_PC + 4 * r->nwords;
-
-		for (int l = 0; l < r->nemit; l++) {
-			const struct asm_line *a = &r->emit[l];
-			const struct isa *in = a->isa;
-			int64_t v[8] = { 0 };
-			int k = 0, ok = 1;
-			uint32_t pc = L_PC + 4 * a->word;
-			char mine[256], theirs[256];
-
-			if (!a->mnem)
-				continue;
-			if ((in->flags & I_CRFOPT) && a->crf_implicit)
-				v[k++] = 0;
-			for (int o = 0; o < a->nops; o++) {
-				const struct expr *e = a->ops[o];
-
-				if (in->ops[k] == K_MEM) {
-					v[k++] = sval(&s, e->a, &ok);
-					v[k++] = sval(&s, e->b, &ok);
-				} else if (in->ops[k] == K_TARGET) {
-					v[k++] = a->target < 0 ?
-						(int64_t)(exit_ea - pc) :
-						4 * (a->target - a->word);
-				} else {
-					v[k++] = sval(&s, e, &ok);
-				}
-			}
-			uint32_t w = isa_encode(in, v);
-
-			/* isa_encode takes MEM as disp, base: reorder for render */
-			render(mine, sizeof(mine), in, v, pc);
-			capstone_text(h, w, pc, theirs, sizeof(theirs));
-			words++;
-			int same = ok && !strcmp(mine, theirs);
-
-			fprintf(f, "  %08x: %08x  %-32s %s%s\n", pc, w, theirs,
-				a->src ? a->src : a->mnem,
-				same ? "" : "   <-- MISMATCH");
-			if (!same) {
-				bad++;
-				if (check)
-					fprintf(stderr, "%s:%d: error: capstone reads "
-						"'%s', the rule says '%s'\n",
-						a->loc.file, a->loc.line, theirs, mine);
-			}
-		}
+		for (int l = 0; l < r->nemit; l++)
+			if (r->emit[l].mnem)
+				list_word(&ls, &s, &r->emit[l],
+					  L_PC + 4 * r->nwords);
 	}
-	cs_close(&h);
-	fprintf(f, "\n# %d words, %d mismatches\n", words, bad);
-	return check && bad ? -1 : 0;
+	list_templates(&ls, magic, layout);
+	cs_close(&ls.h);
+	fprintf(f, "\n# %d words, %d mismatches\n", ls.words, ls.bad);
+	return check && ls.bad ? -1 : 0;
 }

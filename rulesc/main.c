@@ -79,7 +79,7 @@ int parse_file(const char *path)
 {
 	long len = 0;
 	char *text = read_all(path, &len);
-	int before = prog.nrules;
+	int before = prog.nrules, tbefore = prog.ntemplates;
 
 	if (!text) {
 		fprintf(stderr, "rulesc: cannot read %s: %s\n", path,
@@ -101,6 +101,10 @@ int parse_file(const char *path)
 		for (int j = 0; j < prog.rules[i].nemit; j++)
 			prog.rules[i].emit[j].src =
 				line_text(text, prog.rules[i].emit[j].loc.line);
+	for (int i = tbefore; i < prog.ntemplates; i++)
+		for (int j = 0; j < prog.templates[i].nemit; j++)
+			prog.templates[i].emit[j].src =
+				line_text(text, prog.templates[i].emit[j].loc.line);
 	return 0;
 }
 
@@ -109,14 +113,16 @@ static void usage(FILE *f)
 	fputs("usage: rulesc [-o DIR] [--listing [--check]] FILE.rule...\n"
 	      "\n"
 	      "Compile abt rule files: instruction patterns, stub bodies,\n"
-	      "reference semantics, magic-page layouts and guest profiles.\n"
+	      "reference semantics, decode-only access patterns, stub\n"
+	      "templates, magic-page layouts and guest profiles.\n"
 	      "\n"
 	      "  -o DIR       write the generated C to DIR (abt_types.h,\n"
 	      "               abt_insn.h, abt_gen.h, abt_decode.c, abt_emit.c,\n"
-	      "               abt_emulate.c, abt_tables.c); files are written\n"
-	      "               whole or not at all\n"
-	      "  --listing    print every translatable rule's emitted words,\n"
-	      "               disassembled by capstone, beside the source line\n"
+	      "               abt_regs.c, abt_emulate.c, abt_tables.c); files\n"
+	      "               are written whole or not at all\n"
+	      "  --listing    print every translatable rule's and template's\n"
+	      "               emitted words, disassembled by capstone, beside\n"
+	      "               the source line\n"
 	      "  --check      with --listing: exit 1 if capstone decodes any\n"
 	      "               word differently from the rule's source line\n"
 	      "  --help       this text\n"

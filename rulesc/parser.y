@@ -95,6 +95,53 @@ static void pat_use_field(int fi, struct loc l)
 			return;
 		}
 	cur_rule.fields[cur_rule.nfields++] = fi;
+	if (cur_rule.kind == RK_ACCESS)
+		prog.fields[fi].in_access = true;
+	else
+		prog.fields[fi].in_rule = true;
+}
+
+/* A rule's or an access pattern's name and bit picture */
+static void pic_begin(enum rule_kind kind, char *name, struct loc l)
+{
+	memset(&cur_rule, 0, sizeof(cur_rule));
+	cur_rule.kind = kind;
+	cur_rule.name = name;
+	cur_rule.loc = l;
+	pat_pos = 0;
+	pat_loc = l;
+}
+
+static void pic_end(void)
+{
+	if (pat_pos != 32)
+		diag_error(pat_loc, "bit picture of '%s' has %d bits, not 32",
+			   cur_rule.name, pat_pos);
+}
+
+/* { len 4 store ... } of an access pattern */
+static void access_flag(const char *name, struct loc l)
+{
+	for (int i = 0; i < NAFLAGS; i++)
+		if (!strcmp(aflag_names[i], name)) {
+			if (cur_rule.aflags & 1u << i)
+				diag_error(l, "flag '%s' given twice", name);
+			cur_rule.aflags |= 1u << i;
+			return;
+		}
+	diag_error(l, "unknown access attribute '%s' (len N, store, update, "
+		   "algebraic, reversed, indexed)", name);
+}
+
+static void line_begin(struct loc l, char *label, char *mnem,
+		       struct expr *guard, int alt)
+{
+	memset(&cur_line, 0, sizeof(cur_line));
+	cur_line.loc = l;
+	cur_line.label = label;
+	cur_line.mnem = mnem;
+	cur_line.guard = guard;
+	cur_line.alt = alt;
 }
 
 /* inline field "name:len" at the current picture position */
@@ -102,7 +149,8 @@ static void pat_ifield(const char *text, struct loc l)
 {
 	char *name = xstrdup(text);
 	char *colon = strchr(name, ':');
-	int len = atoi(colon + 1);
+	bool is_signed = colon[1] == 's';
+	int len = atoi(colon + 1 + is_signed);
 	*colon = 0;
 	if (len < 1 || len > 32 || pat_pos + len > 32) {
 		diag_error(l, "field '%s:%d' does not fit in the 32-bit picture",
@@ -119,12 +167,15 @@ static void pat_ifield(const char *text, struct loc l)
 		f.p[0].len = len;
 		f.npieces = 1;
 		f.width = len;
+		f.is_signed = is_signed;
 		PUSH(prog.fields, prog.nfields, f);
 		fi = prog.nfields - 1;
 	} else {
 		struct field *f = &prog.fields[fi];
-		if (f->npieces != 1 || f->p[0].pos != pos || f->p[0].len != len) {
-			diag_error(l, "field '%s' is declared at other bits", name);
+		if (f->npieces != 1 || f->p[0].pos != pos || f->p[0].len != len ||
+		    f->is_signed != is_signed) {
+			diag_error(l, "field '%s' is declared at other bits%s", name,
+				   f->is_signed != is_signed ? " or signedness" : "");
 			diag_note(f->loc, "'%s' declared here", name);
 		}
 	}
@@ -176,10 +227,11 @@ static void pat_fieldref(const char *name, struct loc l)
 	struct stmt *stmt;
 }
 
-%token <str> IDENT BITS IFIELD FIELDREF FIELDDECL PIECE SLOTNAME LABEL
+%token <str> IDENT BITS IFIELD FIELDREF FIELDDECL PIECE SLOTNAME LABEL ENVREF
 %token <num> NUM
 %token RULE CONST LAYOUT REG SET PROFILE SHAPE WHERE IN NOT EMIT EFFECT
 %token IF ELSE CALL ATPAREN NEWLINE BADCHAR EXITWHEN
+%token ACCESS TEMPLATE OPERAND WHEN
 %token LSHIFT RSHIFT EQ NE LE GE ANDAND OROR DOTDOT
 
 %type <expr> expr primary opt_args_expr operand
@@ -211,6 +263,8 @@ item:	  field_decl
 	| reg_decl
 	| set_decl
 	| rule_decl
+	| access_decl
+	| template_decl
 	| profile_decl
 	;
 
@@ -355,19 +409,72 @@ set_val:
 
 /* rule NAME picture { ... } */
 rule_decl:
-	  RULE IDENT {
-		memset(&cur_rule, 0, sizeof(cur_rule));
-		cur_rule.name = $2;
-		cur_rule.loc = LOC(@2);
-		pat_pos = 0;
-		pat_loc = LOC(@2);
-	  } picture '{' {
-		if (pat_pos != 32)
-			diag_error(pat_loc, "bit picture of '%s' has %d bits, "
-				   "not 32", cur_rule.name, pat_pos);
-	  } rule_items '}' {
+	  RULE IDENT { pic_begin(RK_RULE, $2, LOC(@2)); }
+	  picture '{' { pic_end(); } rule_items '}' {
 		PUSH(prog.rules, prog.nrules, cur_rule);
 	  }
+	;
+
+/* access NAME picture { len N flag... }: decode-only */
+access_decl:
+	  ACCESS IDENT { pic_begin(RK_ACCESS, $2, LOC(@2)); }
+	  picture '{' { pic_end(); } access_items '}' {
+		PUSH(prog.accesses, prog.naccesses, cur_rule);
+	  }
+	;
+
+access_items: %empty | access_items access_item ;
+
+access_item:
+	  IDENT NUM {
+		if (strcmp($1, "len"))
+			diag_error(LOC(@1), "'%s' takes no value (only len does)", $1);
+		else if (cur_rule.len)
+			diag_error(LOC(@1), "len given twice");
+		else if ($2 != 1 && $2 != 2 && $2 != 4) {
+			diag_error(LOC(@2), "len must be 1, 2 or 4, not %lld", $2);
+			cur_rule.len = -1;	/* reported: not "no len" */
+		} else {
+			cur_rule.len = (int)$2;
+			cur_rule.len_loc = LOC(@1);
+		}
+	  }
+	| IDENT { access_flag($1, LOC(@1)); }
+	;
+
+/* template NAME { operand NAME ... when EXPR emit { ... } } */
+template_decl:
+	  TEMPLATE IDENT '{' {
+		memset(&cur_rule, 0, sizeof(cur_rule));
+		cur_rule.kind = RK_TEMPLATE;
+		cur_rule.name = $2;
+		cur_rule.loc = LOC(@2);
+	  } template_items '}' {
+		PUSH(prog.templates, prog.ntemplates, cur_rule);
+	  }
+	;
+
+template_items: %empty | template_items template_item ;
+
+template_item:
+	  OPERAND IDENT {
+		struct loc l = LOC(@2);
+		int n = cur_rule.nenvs;
+
+		PUSH(cur_rule.envs, cur_rule.nenvs, $2);
+		PUSH(cur_rule.env_locs, n, l);
+	  }
+	| WHEN expr {
+		if (cur_rule.when)
+			diag_error(LOC(@1), "'when' given twice");
+		cur_rule.when = $2;
+		cur_rule.when_loc = LOC(@1);
+	  }
+	| EMIT {
+		if (cur_rule.nemit)
+			diag_error(LOC(@1), "emit given twice");
+		cur_rule.emit_loc = LOC(@1);
+	  } asm_body
 	;
 
 picture: pic_part | picture pic_part ;
@@ -453,19 +560,18 @@ asm_lines: %empty | asm_lines asm_line_content NEWLINE ;
 asm_line_content:
 	  %empty
 	| LABEL {
-		memset(&cur_line, 0, sizeof(cur_line));
-		cur_line.loc = LOC(@1);
-		cur_line.label = $1;
+		line_begin(LOC(@1), $1, NULL, NULL, 0);
 		PUSH(cur_rule.emit, cur_rule.nemit, cur_line);
 	  }
-	| opt_label IDENT {
-		memset(&cur_line, 0, sizeof(cur_line));
-		cur_line.loc = LOC(@2);
-		cur_line.label = $<str>1;
-		cur_line.mnem = $2;
-	  } opt_operands {
-		PUSH(cur_rule.emit, cur_rule.nemit, cur_line);
-	  }
+	| opt_label IDENT { line_begin(LOC(@2), $<str>1, $2, NULL, 0); }
+	  opt_operands { PUSH(cur_rule.emit, cur_rule.nemit, cur_line); }
+	| opt_label IF '(' expr ')' IDENT {
+		line_begin(LOC(@6), $<str>1, $6, $4, 1);
+	  } opt_operands { PUSH(cur_rule.emit, cur_rule.nemit, cur_line); }
+	| ELSE IF '(' expr ')' IDENT { line_begin(LOC(@6), NULL, $6, $4, 2); }
+	  opt_operands { PUSH(cur_rule.emit, cur_rule.nemit, cur_line); }
+	| ELSE IDENT { line_begin(LOC(@2), NULL, $2, NULL, 3); }
+	  opt_operands { PUSH(cur_rule.emit, cur_rule.nemit, cur_line); }
 	| error
 	;
 
@@ -490,6 +596,11 @@ operand:
 		$$ = mk(E_MEM, $1->loc);
 		$$->a = $1;
 		$$->b = $3;
+	  }
+	| IDENT '=' expr {
+		$$ = mk(E_BIND, LOC(@1));
+		$$->name = $1;
+		$$->a = $3;
 	  }
 	;
 
@@ -627,6 +738,15 @@ primary:
 	  NUM		{ $$ = mk(E_NUM, LOC(@1)); $$->num = $1; }
 	| IDENT		{ $$ = mk(E_NAME, LOC(@1)); $$->name = $1; }
 	| SLOTNAME	{ $$ = mk(E_SLOT, LOC(@1)); $$->name = $1; }
+	| ENVREF	{
+		char *at = strchr($1, '@');
+
+		$$ = mk(E_ENV, LOC(@1));
+		$$->op = !at ? ENV_ALL : at[1] == 'h' ? ENV_HA : ENV_LO;
+		if (at)
+			*at = 0;
+		$$->name = $1 + 1;
+	  }
 	| ATPAREN IDENT ')' { $$ = mk(E_SLOTF, LOC(@1)); $$->name = $2; }
 	| IDENT '[' expr ']' {
 		$$ = mk(E_INDEX, LOC(@1));
@@ -669,6 +789,9 @@ static void yyerror(const char *msg)
 		{ "LSHIFT", "'<<'" }, { "RSHIFT", "'>>'" }, { "EQ", "'=='" },
 		{ "NE", "'!='" }, { "LE", "'<='" }, { "GE", "'>='" },
 		{ "ANDAND", "'&&'" }, { "OROR", "'||'" },
+		{ "ACCESS", "'access'" }, { "TEMPLATE", "'template'" },
+		{ "OPERAND", "'operand'" }, { "WHEN", "'when'" },
+		{ "ENVREF", "$operand" },
 	};
 	while (*p && o < sizeof(buf) - 40) {
 		size_t i;

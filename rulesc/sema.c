@@ -4,6 +4,7 @@
  * (privilege, operands, labels, the one-commit rule that makes stubs
  * recoverable), effects, overlaps between rules, profiles.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ast.h"
@@ -15,6 +16,9 @@ char **slot_names;
 int nslot_names;
 
 const char *const specials[] = { "pc", "cr", "lr", "ctr", "xer", NULL };
+const char *const aflag_names[NAFLAGS] = {
+	"store", "update", "algebraic", "reversed", "indexed",
+};
 
 int find_field(const char *name)
 {
@@ -52,6 +56,22 @@ int find_rule(const char *name)
 {
 	for (int i = 0; i < prog.nrules; i++)
 		if (!strcmp(prog.rules[i].name, name))
+			return i;
+	return -1;
+}
+
+static int find_aflag(const char *name)
+{
+	for (int i = 0; i < NAFLAGS; i++)
+		if (!strcmp(aflag_names[i], name))
+			return i;
+	return -1;
+}
+
+static int find_env(const struct rule *t, const char *name)
+{
+	for (int i = 0; i < t->nenvs; i++)
+		if (!strcmp(t->envs[i], name))
 			return i;
 	return -1;
 }
@@ -374,7 +394,13 @@ static void effect_expr(struct rule *r, struct expr *e, int lvalue)
 		effect_call(r, e);
 		break;
 	case E_MEM:
-		diag_error(e->loc, "d(base) operands belong in emit blocks");
+	case E_BIND:
+		diag_error(e->loc, "d(base) and FIELD = VALUE operands belong in "
+			   "emit blocks");
+		break;
+	case E_ENV:
+		diag_error(e->loc, "'$%s': environment operands belong to "
+			   "templates", e->name);
 		break;
 	}
 }
@@ -425,8 +451,32 @@ static int is_const_expr(const struct expr *e)
 	}
 }
 
+/* $name in a template: one of its declared operands. */
+static void emit_env(struct rule *r, struct expr *e)
+{
+	char list[256];
+	size_t o = 0;
+
+	if (r->kind != RK_TEMPLATE) {
+		diag_error(e->loc, "'$%s': environment operands belong to "
+			   "templates", e->name);
+		return;
+	}
+	e->index = find_env(r, e->name);
+	if (e->index >= 0) {
+		e->sym = SYM_ENV;
+		return;
+	}
+	list[0] = 0;
+	for (int i = 0; i < r->nenvs && o < sizeof(list) - 40; i++)
+		o += snprintf(list + o, sizeof(list) - o, "%s$%s",
+			      i ? ", " : "", r->envs[i]);
+	diag_error(e->loc, "unknown environment operand '$%s' (template '%s' "
+		   "declares %s)", e->name, r->name, r->nenvs ? list : "none");
+}
+
 /* Resolve an immediate: numbers, constants, this rule's fields, @slot,
- * @(field). */
+ * @(field); in templates also len, the access flags and $operands. */
 static void emit_imm(struct rule *r, struct expr *e)
 {
 	switch (e->kind) {
@@ -437,6 +487,12 @@ static void emit_imm(struct rule *r, struct expr *e)
 
 		if (i >= 0 && rule_has_field(r, i)) {
 			e->sym = SYM_FIELD;
+			e->index = i;
+		} else if (r->kind == RK_TEMPLATE && !strcmp(e->name, "len")) {
+			e->sym = SYM_ALEN;
+		} else if (r->kind == RK_TEMPLATE &&
+			   (i = find_aflag(e->name)) >= 0) {
+			e->sym = SYM_AFLAG;
 			e->index = i;
 		} else if ((i = find_const(e->name)) >= 0) {
 			e->sym = SYM_CONST;
@@ -455,9 +511,12 @@ static void emit_imm(struct rule *r, struct expr *e)
 		need_slot(e->name, e->loc);
 		e->sym = SYM_SLOT;
 		e->index = slot_index(e->name);
-		if (!strncmp(e->name, "scratch", 7))
+		if (!strncmp(e->name, "scratch", 7) && r->kind != RK_TEMPLATE)
 			diag_error(e->loc, "scratch slots belong to the stub "
 				   "composer (it saves temps there)");
+		return;
+	case E_ENV:
+		emit_env(r, e);
 		return;
 	case E_SLOTF: {
 		int i = find_field(e->name);
@@ -554,12 +613,65 @@ static int find_label(struct rule *r, const char *name)
 	return -1;
 }
 
+/* A template's access word: the decoded access, some fields replaced. */
+static void access_line(struct rule *r, struct asm_line *a)
+{
+	if (r->kind != RK_TEMPLATE) {
+		diag_error(a->loc, "'access' (the decoded access, re-encoded) "
+			   "belongs in templates");
+		return;
+	}
+	a->access = true;
+	for (int o = 0; o < a->nops; o++) {
+		struct expr *e = a->ops[o];
+		int fi = e->kind == E_BIND ? find_field(e->name) : -1;
+		const struct field *f;
+
+		if (e->kind != E_BIND) {
+			diag_error(e->loc, "'access' takes FIELD = VALUE operands");
+			continue;
+		}
+		if (fi < 0 || !rule_has_field(r, fi)) {
+			diag_error(e->loc, "'%s' is not a field of the access "
+				   "patterns", e->name);
+			continue;
+		}
+		for (int p = 0; p < o; p++)
+			if (a->ops[p]->sym == SYM_FIELD && a->ops[p]->index == fi)
+				diag_error(e->loc, "field '%s' bound twice",
+					   e->name);
+		e->sym = SYM_FIELD;
+		e->index = fi;
+		f = &prog.fields[fi];
+		if (f->width == 5) {
+			emit_gpr(r, e->a, 1);
+			continue;
+		}
+		emit_imm(r, e->a);
+		if (is_const_expr(e->a)) {
+			int64_t v, lo = f->is_signed ? -(1ll << (f->width - 1)) : 0;
+			int64_t hi = (f->is_signed ? 1ll << (f->width - 1) :
+				      1ll << f->width) - 1;
+
+			if (!eval(e->a, &v) && (v < lo || v > hi))
+				diag_error(e->a->loc, "value %lld does not fit "
+					   "field '%s' (%lld..%lld)", (long long)v,
+					   e->name, (long long)lo, (long long)hi);
+		}
+	}
+}
+
 static void emit_line(struct rule *r, struct asm_line *a)
 {
-	const struct isa *in = isa_lookup(a->mnem);
+	const struct isa *in;
 	const char *why;
 	int first = 0;
 
+	if (!strcmp(a->mnem, "access")) {
+		access_line(r, a);
+		return;
+	}
+	in = isa_lookup(a->mnem);
 	if (!in) {
 		if ((why = isa_forbidden(a->mnem)))
 			diag_error(a->loc, "'%s' cannot appear in an emit "
@@ -594,8 +706,21 @@ static void emit_line(struct rule *r, struct asm_line *a)
 			emit_gpr(r, e->b, 1);
 			break;
 		case K_TARGET:
+			if (e->kind == E_ENV && r->kind == RK_TEMPLATE) {
+				emit_env(r, e);
+				if (e->op != ENV_ALL)
+					diag_error(e->loc, "a branch target is a "
+						   "whole address, not @ha/@l");
+				break;
+			}
 			if (e->kind != E_NAME) {
 				diag_error(e->loc, "expected a label or 'exit'");
+				break;
+			}
+			if (!strcmp(e->name, "exit") && r->kind == RK_TEMPLATE) {
+				diag_error(e->loc, "a template has no exit path: "
+					   "branch to a label or to an address "
+					   "operand ($name)");
 				break;
 			}
 			if (!strcmp(e->name, "exit")) {
@@ -641,17 +766,47 @@ static void emit_line(struct rule *r, struct asm_line *a)
 	}
 }
 
-/* Is line a a commit: a store, or a write to a guest GPR (a field)? */
-static int is_commit(const struct asm_line *a)
+/* The scratch slot (0..2) a d(0) operand names, or -1. */
+static int scratch_of(const struct expr *e)
 {
+	if (!e || e->kind != E_MEM || e->a->kind != E_SLOT ||
+	    e->b->sym != SYM_ZERO || strncmp(e->a->name, "scratch", 7) ||
+	    e->a->name[7] < '1' || e->a->name[7] > '3' || e->a->name[8])
+		return -1;
+	return e->a->name[7] - '1';
+}
+
+/* Is line a a commit: a store, or a write to a guest GPR (a field)? A
+ * template's access word is one; its saves to scratch slots are not. */
+static int is_commit(const struct rule *r, const struct asm_line *a)
+{
+	if (a->access)
+		return 1;
 	if (!a->isa)
 		return 0;
 	if (a->isa->flags & I_STORE)
-		return 1;
+		return r->kind != RK_TEMPLATE || scratch_of(a->ops[1]) < 0;
 	if ((a->isa->flags & I_DEST0) && a->nops > 0 &&
 	    a->ops[0]->sym == SYM_FIELD)
 		return 1;
 	return 0;
+}
+
+/* The words that can run after word a of a body (a branch to exit or
+ * out of the stub has none in it). */
+static int word_succ(const struct asm_line *a, int succ[2])
+{
+	int ns = 0;
+
+	if (a->isa && (a->isa->flags & I_BRANCH)) {
+		if (a->target >= 0)
+			succ[ns++] = a->target;
+		if (a->isa->flags & I_COND)
+			succ[ns++] = a->word + 1;
+	} else {
+		succ[ns++] = a->word + 1;
+	}
+	return ns;
 }
 
 static void emit_block(struct rule *r)
@@ -671,7 +826,21 @@ static void emit_block(struct rule *r)
 		if (a->label && !strcmp(a->label, "exit"))
 			diag_error(a->loc, "'exit' is reserved: it names the "
 				   "path that runs the original instruction");
-		a->word = a->mnem ? nw++ : -1;
+		if (a->alt && r->kind != RK_TEMPLATE)
+			diag_error(a->loc, "conditional words (if/else) belong "
+				   "in templates");
+		if (a->alt >= 2 && (!i || r->emit[i - 1].alt < 1 ||
+				    r->emit[i - 1].alt > 2)) {
+			diag_error(a->loc, "'else' without an 'if' word before "
+				   "it");
+			a->alt = 0;
+		}
+		if ((a->alt == 1 || a->alt == 2) &&
+		    (i + 1 == r->nemit || r->emit[i + 1].alt < 2))
+			diag_error(a->loc, "conditional word without a final "
+				   "'else': every path must emit one word, so "
+				   "that offsets are known");
+		a->word = !a->mnem ? -1 : a->alt >= 2 ? nw - 1 : nw++;
 	}
 	r->nwords = nw;
 	if (nw > 64) {
@@ -685,17 +854,26 @@ static void emit_block(struct rule *r)
 
 		if (!a->mnem)
 			continue;
-		word_line[a->word] = i;
+		if (a->alt <= 1)
+			word_line[a->word] = i;
 		emit_line(r, a);
-		if (!a->isa)
+		if (a->guard)
+			emit_imm(r, a->guard);
+		if (!a->isa && !a->access)
 			continue;
-		if (a->isa->flags & I_CRW)
+		if (a->isa && (a->isa->flags & I_CRW))
 			r->uses_cr = true;
+		if (a->alt && a->isa && (a->isa->flags & I_BRANCH))
+			diag_error(a->loc, "a conditional word cannot branch");
+		if (a->alt >= 2 && is_commit(r, a) !=
+		    is_commit(r, &r->emit[word_line[a->word]]))
+			diag_error(a->loc, "the alternatives of one word must "
+				   "agree on whether they commit");
 		for (int o = 0; o < a->nops; o++) {
 			struct expr *e = a->ops[o];
 
-			if (e->kind == E_MEM)
-				e = e->b;
+			if (e->kind == E_MEM || e->kind == E_BIND)
+				e = e->kind == E_MEM ? e->b : e->a;
 			if (e->sym == SYM_TEMP && e->index > maxtemp)
 				maxtemp = e->index;
 		}
@@ -709,8 +887,8 @@ static void emit_block(struct rule *r)
 		if (!a->isa || !(a->isa->flags & I_BRANCH))
 			continue;
 		t = a->ops[a->nops - 1];
-		if (t->sym == SYM_EXIT) {
-			a->target = -1;
+		if (t->sym == SYM_EXIT || t->sym == SYM_ENV) {
+			a->target = t->sym == SYM_EXIT ? -1 : -3;
 			continue;
 		}
 		if (t->sym != SYM_LABEL || t->index < 0) {
@@ -760,7 +938,7 @@ static void emit_block(struct rule *r)
 		}
 		r->committed[w] = (uint8_t)in;
 		out = in;
-		if (is_commit(a)) {
+		if (is_commit(r, a)) {
 			if (in)
 				diag_error(a->loc, "second commit on a path "
 					   "through '%s': a stub body may change "
@@ -769,16 +947,8 @@ static void emit_block(struct rule *r)
 				r->commit_word = w;
 			out = 1;
 		}
-		int succ[2], ns = 0;
+		int succ[2], ns = word_succ(a, succ);
 
-		if (a->isa && (a->isa->flags & I_BRANCH)) {
-			if (a->target >= 0)
-				succ[ns++] = a->target;
-			if (a->isa->flags & I_COND)
-				succ[ns++] = w + 1;
-		} else {
-			succ[ns++] = w + 1;
-		}
 		for (int s = 0; s < ns; s++) {
 			int t = succ[s];
 
@@ -869,6 +1039,216 @@ static void check_pattern(struct rule *r)
 		}
 }
 
+/* ---- templates: what each word must undo ---- */
+
+/*
+ * A template saves and restores by itself what a rule stub's composer
+ * does around a body: t0 in @scratch1, t1 in @scratch2, CR (through a temp
+ * that mfcr wrote) in @scratch3, the slots the runtime's recovery reads.
+ * Along every path: a temp is written only once saved and until restored,
+ * CR likewise, and the template leaves with everything restored. restore[w]
+ * is what was saved and not yet restored before word w executes: bit 0 t0,
+ * 1 t1, 2 CR (the runtime's ABT_RESTORE_T0, _T1, _CR).
+ */
+enum { FS_GUEST, FS_SAVED, FS_BACK };	/* a temp's or CR's state */
+
+struct frame {
+	int8_t valid;
+	uint8_t saved;		/* restore bits */
+	uint8_t t[2], cr;	/* enum above */
+	uint8_t hold[2];	/* 1: the temp holds CR, 2: CR's saved copy */
+};
+
+static int temp_of(const struct expr *e)
+{
+	return e && e->kind == E_NAME && e->sym == SYM_TEMP ? e->index : -1;
+}
+
+static void frame_line(const struct asm_line *a, struct frame *f)
+{
+	const struct isa *in = a->isa;
+	int sl = in && (in->form == F_LOAD || in->form == F_STORE) ?
+		 scratch_of(a->ops[1]) : -1;
+	int t = in && a->nops ? temp_of(a->ops[0]) : -1;
+	int crw = in && (in->flags & I_CRW);
+
+	if (!in)
+		return;
+	if (in->form == F_STORE && sl >= 0) {
+		if (t < 0) {
+			diag_error(a->loc, "only a temp is saved to @scratch%d",
+				   sl + 1);
+		} else if (sl < 2 && t != sl) {
+			diag_error(a->loc, "@scratch%d saves t%d (where the "
+				   "recovery restores it from)", sl + 1, sl);
+		} else if (sl < 2 && f->t[t] != FS_GUEST) {
+			diag_error(a->loc, "t%d is saved after it was changed", t);
+		} else if (sl < 2) {
+			f->t[t] = FS_SAVED;
+			f->saved |= 1u << t;
+		} else if (f->hold[t] != 1 || f->cr != FS_GUEST) {
+			diag_error(a->loc, "@scratch3 holds CR: store a temp that "
+				   "mfcr wrote, once");
+		} else {
+			f->cr = FS_SAVED;
+			f->saved |= 4;
+		}
+		return;
+	}
+	if (in->form == F_LOAD && sl >= 0 && sl < 2 && t == sl) {
+		if (f->t[t] != FS_SAVED)
+			diag_error(a->loc, "t%d is restored but was not saved", t);
+		f->t[t] = FS_BACK;
+		f->saved &= ~(1u << t);
+		f->hold[t] = 0;
+		return;
+	}
+	if ((in->form == F_MTCRF || in->form == F_MTCR) && f->cr == FS_SAVED) {
+		int src = temp_of(a->ops[in->form == F_MTCRF ? 1 : 0]);
+		int64_t crm = 0xff;
+
+		if (in->form == F_MTCRF && eval_const(a->ops[0], &crm))
+			crm = 0;
+		if (src >= 0 && f->hold[src] == 2 && crm == 0xff) {
+			f->cr = FS_BACK;
+			f->saved &= ~4u;
+			crw = 0;
+		}
+	}
+	if (crw && f->cr != FS_SAVED)
+		diag_error(a->loc, "CR is changed %s", f->cr == FS_GUEST ?
+			   "before it is saved to @scratch3" :
+			   "after it was restored");
+	if (t >= 0 && (in->flags & I_DEST0)) {
+		if (f->t[t] != FS_SAVED)
+			diag_error(a->loc, "t%d is written %s", t,
+				   f->t[t] == FS_GUEST ? "before it is saved to "
+				   "its scratch slot" : "after it was restored");
+		f->hold[t] = in->form == F_MFCR ? 1 : sl == 2 ? 2 : 0;
+	}
+}
+
+static void frame_leave(const struct rule *r, const struct asm_line *a,
+			const struct frame *f)
+{
+	static const char *const what[] = { "t0", "t1", "CR" };
+	char list[16] = "";
+
+	if (!f->saved)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (f->saved & 1u << i)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", list[0] ? ", " : "", what[i]);
+	diag_error(a ? a->loc : r->emit_loc, "template '%s' leaves with %s "
+		   "not restored", r->name, list);
+}
+
+static void frame_block(struct rule *r)
+{
+	struct frame st[65];
+	int nw = r->nwords;
+
+	if (nw > 64)
+		return;
+	memset(st, 0, sizeof(st));
+	st[0].valid = 1;
+	for (int w = 0; w < nw; w++) {
+		struct frame in = st[w], out = in, alt;
+		const struct asm_line *first = NULL;
+		int succ[2], ns = 0;
+
+		if (!in.valid)
+			continue;	/* "can never execute", reported */
+		r->restore[w] = in.saved;
+		for (int i = 0; i < r->nemit; i++) {
+			const struct asm_line *a = &r->emit[i];
+
+			if (!a->mnem || a->word != w)
+				continue;
+			alt = in;
+			frame_line(a, &alt);
+			if (!first)
+				out = alt;
+			else if (memcmp(&alt, &out, sizeof(out)))
+				diag_error(a->loc, "the alternatives of one word "
+					   "leave the temps or CR in different "
+					   "states");
+			if (!first)
+				first = a;
+		}
+		if (first->target == -3 && first->isa &&
+		    (first->isa->flags & I_BRANCH))
+			frame_leave(r, first, &in);
+		ns = word_succ(first, succ);
+		for (int k = 0; k < ns; k++) {
+			struct frame *t = &st[succ[k]];
+
+			if (t->valid && memcmp(t, &out, sizeof(out)))
+				diag_error(first->loc, "a point of '%s' is reached "
+					   "with different temps or CR saved",
+					   r->name);
+			*t = out;
+		}
+	}
+	if (st[nw].valid)
+		frame_leave(r, NULL, &st[nw]);
+}
+
+static void check_template(struct rule *t)
+{
+	for (int i = 0; i < t->nenvs; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(t->envs[i], t->envs[j]))
+				diag_error(t->env_locs[i], "operand '$%s' declared "
+					   "twice", t->envs[i]);
+	for (int j = 0; j < t - prog.templates; j++)
+		if (!strcmp(prog.templates[j].name, t->name))
+			diag_error(t->loc, "template '%s' defined twice", t->name);
+	if (!prog.naccesses)
+		diag_error(t->loc, "template '%s': a template is composed for a "
+			   "decoded access, and no access pattern is declared",
+			   t->name);
+	for (int i = 0; i < prog.nfields; i++)
+		if (prog.fields[i].in_access) {
+			if (t->nfields == 8)
+				diag_error(t->loc, "the access patterns have more "
+					   "than 8 fields");
+			else
+				t->fields[t->nfields++] = i;
+		}
+	if (t->when)
+		emit_imm(t, t->when);
+	if (!t->nemit) {
+		diag_error(t->loc, "template '%s' has no emit block", t->name);
+		return;
+	}
+	int before = diag_errors();
+
+	emit_block(t);
+	if (diag_errors() == before)
+		frame_block(t);	/* only on a body without errors */
+}
+
+static void check_access(struct rule *a)
+{
+	if ((a->mask & 0xfc000000u) != 0xfc000000u)
+		diag_error(a->loc, "access '%s': the primary opcode (first 6 "
+			   "bits) must be fixed", a->name);
+	else if ((a->mask | a->fmask) != 0xffffffffu)
+		diag_error(a->loc, "access '%s' has ignored bits: a template "
+			   "re-encodes an access from its fields, so every bit "
+			   "is fixed or a field", a->name);
+	if (!a->len)
+		diag_error(a->loc, "access '%s' has no len (1, 2 or 4 bytes)",
+			   a->name);
+	for (int j = 0; j < a - prog.accesses; j++)
+		if (!strcmp(prog.accesses[j].name, a->name)) {
+			diag_error(a->loc, "access '%s' defined twice", a->name);
+			diag_note(prog.accesses[j].loc, "first defined here");
+		}
+}
+
 /* ---- overlaps ---- */
 
 static uint32_t field_value(const struct field *f, uint32_t w)
@@ -881,10 +1261,6 @@ static uint32_t field_value(const struct field *f, uint32_t w)
 	return v;
 }
 
-uint32_t rulesc_field_value(const struct field *f, uint32_t w)
-{
-	return field_value(f, w);
-}
 
 static int cons_ok(const struct rule *r, uint32_t w)
 {
@@ -918,6 +1294,16 @@ static uint32_t field_place(const struct field *f, uint32_t v)
 		v >>= f->p[i].len;
 	}
 	return w;
+}
+
+uint32_t rulesc_field_value(const struct field *f, uint32_t w)
+{
+	return field_value(f, w);
+}
+
+uint32_t rulesc_field_place(const struct field *f, uint32_t v)
+{
+	return field_place(f, v);
 }
 
 /* Does v satisfy every constraint of r on field fi? */
@@ -1007,21 +1393,31 @@ static int rules_overlap(const struct rule *a, const struct rule *b,
 	return 0;
 }
 
+static void overlap_pair(const struct rule *a, const struct rule *b)
+{
+	static const char *const kind[] = { "rule", "access" };
+	uint32_t w;
+
+	if (!rules_overlap(a, b, &w))
+		return;
+	diag_error(a->loc, "%s '%s' overlaps %s '%s' (both match 0x%08x)",
+		   kind[a->kind], a->name, kind[b->kind], b->name, w);
+	diag_note(b->loc, "'%s' is here", b->name);
+}
+
+/* No two rules, no two access patterns, and no access and rule match one
+ * word: a decode-only pattern never decodes a privileged instruction. */
 static void check_overlaps(void)
 {
 	for (int i = 0; i < prog.nrules; i++)
-		for (int j = 0; j < i; j++) {
-			uint32_t w;
-
-			if (rules_overlap(&prog.rules[i], &prog.rules[j], &w)) {
-				diag_error(prog.rules[i].loc, "rule '%s' overlaps "
-					   "rule '%s' (both match 0x%08x)",
-					   prog.rules[i].name, prog.rules[j].name,
-					   w);
-				diag_note(prog.rules[j].loc, "'%s' is here",
-					  prog.rules[j].name);
-			}
-		}
+		for (int j = 0; j < i; j++)
+			overlap_pair(&prog.rules[i], &prog.rules[j]);
+	for (int i = 0; i < prog.naccesses; i++) {
+		for (int j = 0; j < i; j++)
+			overlap_pair(&prog.accesses[i], &prog.accesses[j]);
+		for (int j = 0; j < prog.nrules; j++)
+			overlap_pair(&prog.accesses[i], &prog.rules[j]);
+	}
 }
 
 /* ---- profiles ---- */
@@ -1090,6 +1486,10 @@ void sema(void)
 			diag_error(r->exit_when_loc, "'%s' has 'exit when' but its "
 				   "body never branches to exit", r->name);
 	}
+	for (int i = 0; i < prog.naccesses; i++)
+		check_access(&prog.accesses[i]);
+	for (int i = 0; i < prog.ntemplates; i++)
+		check_template(&prog.templates[i]);
 	check_overlaps();
 	check_profiles();
 }

@@ -11,7 +11,7 @@
  *     a failure), and the output directory must be exactly as it was:
  *     never a partial gen/.
  *   tests/rulesc/ok/NAME.rule   must compile: exit 0, nothing on stderr, all
- *     seven files, no temporaries left, the generated C compiles with
+ *     eight files, no temporaries left, the generated C compiles with
  *     -Wall -Wextra -Werror, and --listing --check agrees with capstone.
  *
  * Plus the command line (--help, --version, no arguments, bad options),
@@ -553,7 +553,7 @@ static void check_gen_dir(const char *dir)
 		free(c);
 		free(p);
 	}
-	/* the seven files and nothing else (no temporaries) */
+	/* the eight files and nothing else (no temporaries) */
 	if ((size_t)n != NGEN) {
 		for (int i = 0; i < n; i++)
 			print_error("  %s\n", names[i]);
@@ -604,6 +604,24 @@ static void test_help_version(void **state)
 	r = RUN("-h");
 	assert_exit(&r, 0);
 	assert_non_null(strstr(r.out, "usage: rulesc"));
+	/* -o's text and the man page name every file rulesc writes */
+	char *man_path = xasprintf("%s/docs/rulesc.1", srcdir);
+	size_t man_len = 0;
+	char *man = slurp(man_path, &man_len);
+
+	assert_non_null(man);
+	for (size_t i = 0; i < NGEN; i++) {
+		char *i_line = xasprintf("\n.I %s\n", gen_files[i]);
+
+		if (!strstr(r.out, gen_files[i]) || !strstr(man, i_line)) {
+			print_error("--help or docs/rulesc.1 does not name %s\n",
+				    gen_files[i]);
+			fail();
+		}
+		free(i_line);
+	}
+	free(man);
+	free(man_path);
 	run_free(&r);
 
 	r = RUN("--version");

@@ -9,6 +9,17 @@ $(BUILD)/tests/test_runtime: tests/test_runtime.c $(BUILD)/libabt.a
 
 -include $(BUILD)/tests/test_runtime.d
 
+# The generated access decoder and mirror template against capstone and
+# against the runtime's hand-written decoder and mirror stub composer.
+TESTS += $(BUILD)/tests/test_access
+
+$(BUILD)/tests/test_access: tests/test_access.c $(BUILD)/libabt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iruntime -MMD -MP $< $(BUILD)/libabt.a -lcmocka \
+		-lcapstone $(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_access.d
+
 # The Unicorn port; runs the bundled loop guest.
 TESTS += $(BUILD)/tests/test_sim
 
