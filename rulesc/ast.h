@@ -266,6 +266,7 @@ int slot_index(const char *name);	/* in the global slot enum */
 extern char **slot_names;		/* union of all layouts' slot names */
 extern int nslot_names;
 int layout_slot_off(int layout, int slot);	/* word offset or -1 */
+int profile_rule_on(const struct profile *pr, int r);
 /* effect specials */
 extern const char *const specials[];
 int rule_has_field(const struct rule *r, int fi);

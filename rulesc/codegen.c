@@ -1467,14 +1467,9 @@ static void gen_tables(void)
 			p(" },\n");
 		}
 		p("\t.enabled = {\n");
-		for (int r = 0; r < prog.nrules; r++) {
-			int on = prog.rules[r].shape != SH_TRAP;
-
-			for (int d = 0; d < pr->ndisable; d++)
-				if (!strcmp(pr->disable[d], prog.rules[r].name))
-					on = 0;
-			p("\t\t[ABT_RULE_%s] = %d,\n", prog.rules[r].name, on);
-		}
+		for (int r = 0; r < prog.nrules; r++)
+			p("\t\t[ABT_RULE_%s] = %d,\n", prog.rules[r].name,
+			  profile_rule_on(pr, r));
 		p("\t},\n};\n\n");
 	}
 	p("const struct abt_profile *const abt_profiles[] = {\n");

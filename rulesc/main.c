@@ -8,6 +8,8 @@
 #define RULESC_VERSION "0.1.0"
 
 int codegen(const char *dir);
+int profile_blob(const char *name, const char *path, const char **inputs,
+		 int ninputs);
 int listing(FILE *f, int check);
 void lex_reset(void);
 extern const char *lex_file;
@@ -111,6 +113,7 @@ int parse_file(const char *path)
 static void usage(FILE *f)
 {
 	fputs("usage: rulesc [-o DIR] [--listing [--check]] FILE.rule...\n"
+	      "       rulesc --profile-blob NAME -o FILE FILE.rule...\n"
 	      "\n"
 	      "Compile abt rule files: instruction patterns, stub bodies,\n"
 	      "reference semantics, decode-only access patterns, stub\n"
@@ -125,6 +128,12 @@ static void usage(FILE *f)
 	      "               the source line\n"
 	      "  --check      with --listing: exit 1 if capstone decodes any\n"
 	      "               word differently from the rule's source line\n"
+	      "  --profile-blob NAME\n"
+	      "               write guest profile NAME as a profile blob to\n"
+	      "               the file -o names (whole or not at all; never\n"
+	      "               over an input), for a host to take at run time:\n"
+	      "               the KVM capability (abt-vmm --abt-profile) or\n"
+	      "               the tools' --profile-file; docs/profile-blob.md\n"
 	      "  --help       this text\n"
 	      "  --version    print the version\n"
 	      "\n"
@@ -135,7 +144,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	const char *outdir = NULL;
+	const char *outdir = NULL, *blob = NULL;
 	int want_listing = 0, check = 0, nfiles = 0;
 	const char **inputs = xcalloc(argc, sizeof(char *));
 
@@ -152,6 +161,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			outdir = argv[i];
+		} else if (!strcmp(argv[i], "--profile-blob")) {
+			if (++i == argc) {
+				fputs("rulesc: --profile-blob needs a profile name\n",
+				      stderr);
+				return 2;
+			}
+			blob = argv[i];
 		} else if (!strcmp(argv[i], "--listing")) {
 			want_listing = 1;
 		} else if (!strcmp(argv[i], "--check")) {
@@ -169,6 +185,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (blob && (!outdir || want_listing)) {
+		fputs("rulesc: --profile-blob needs -o FILE and no --listing\n",
+		      stderr);
+		return 2;
+	}
 	if (!outdir && !want_listing) {
 		fputs("rulesc: nothing to do: give -o DIR or --listing\n", stderr);
 		return 2;
@@ -182,6 +203,8 @@ int main(int argc, char **argv)
 			diag_errors(), diag_errors() == 1 ? "" : "s");
 		return 1;
 	}
+	if (blob)
+		return profile_blob(blob, outdir, inputs, nfiles) ? 1 : 0;
 	if (outdir && codegen(outdir))
 		return 1;
 	if (want_listing && listing(stdout, check))

@@ -2,11 +2,12 @@
 
 RULESC      := $(BUILD)/rulesc/rulesc
 RULESC_SRCS := rulesc/main.c rulesc/sema.c rulesc/codegen.c rulesc/diag.c \
-	       rulesc/isa.c rulesc/listing.c
+	       rulesc/isa.c rulesc/listing.c rulesc/blob.c
 RULESC_GEN  := $(BUILD)/rulesc/parser.c $(BUILD)/rulesc/lexer.c \
 	       $(BUILD)/rulesc/insn_enc_text.c
 RULESC_CFLAGS := -std=gnu99 -O2 -g -Wall -Wno-unused-function \
-		 -Irulesc -I$(BUILD)/rulesc $(filter -fsanitize%,$(CFLAGS))
+		 -Irulesc -I$(BUILD)/rulesc -Iruntime/include \
+		 $(filter -fsanitize%,$(CFLAGS))
 GEN_FILES   := gen/abt_types.h gen/abt_insn.h gen/abt_gen.h gen/abt_decode.c gen/abt_regs.c \
 	       gen/abt_emit.c gen/abt_emulate.c gen/abt_tables.c
 
@@ -28,9 +29,9 @@ $(BUILD)/rulesc/insn_enc_text.c: rulesc/insn_enc.h
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
 $(RULESC): $(RULESC_SRCS) $(RULESC_GEN) rulesc/ast.h rulesc/isa.h \
-	   rulesc/insn_enc.h
+	   rulesc/insn_enc.h runtime/include/abt_blob.h
 	$(CC) $(RULESC_CFLAGS) -o $@ $(RULESC_SRCS) $(RULESC_GEN) \
-		$(filter -fsanitize%,$(LDFLAGS)) -lcapstone
+		$(filter -fsanitize%,$(LDFLAGS)) -lcapstone -lz
 
 # gen/ is committed; the build regenerates it (rulesc writes whole files
 # via rename, and only when every file was produced).

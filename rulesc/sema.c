@@ -102,6 +102,17 @@ int layout_slot_off(int layout, int slot)
 	return -1;
 }
 
+/* Does profile pr translate rule r (not trap-shaped, not disabled)? */
+int profile_rule_on(const struct profile *pr, int r)
+{
+	if (prog.rules[r].shape == SH_TRAP)
+		return 0;
+	for (int d = 0; d < pr->ndisable; d++)
+		if (!strcmp(pr->disable[d], prog.rules[r].name))
+			return 0;
+	return 1;
+}
+
 int rule_has_field(const struct rule *r, int fi)
 {
 	for (int i = 0; i < r->nfields; i++)

@@ -9,6 +9,16 @@ $(BUILD)/tests/test_runtime: tests/test_runtime.c $(BUILD)/libabt.a
 
 -include $(BUILD)/tests/test_runtime.d
 
+# Profile blobs: rulesc --profile-blob against abt_profile_parse().
+TESTS += $(BUILD)/tests/test_blob
+
+$(BUILD)/tests/test_blob: tests/test_blob.c $(BUILD)/libabt.a $(RULESC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iruntime -DABT_RULESC='"$(abspath $(RULESC))"' -MMD -MP \
+		$< $(BUILD)/libabt.a -lcmocka -lz $(LDFLAGS) -o $@
+
+-include $(BUILD)/tests/test_blob.d
+
 # The generated access decoder and mirror template against capstone and
 # against the runtime's hand-written decoder and mirror stub composer.
 TESTS += $(BUILD)/tests/test_access

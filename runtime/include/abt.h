@@ -9,6 +9,7 @@
 #define ABT_H
 
 #include "abt_gen.h"
+#include "abt_blob.h"
 
 /* Sizes of the fixed tables inside struct abt_rt (powers of two). */
 #define ABT_PROF_BITS		12
@@ -484,5 +485,24 @@ const struct abt_mirror *abt_mirror_find(const struct abt_rt *rt, u32 ea);
 /* Lookups for tools and tests. */
 const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc);
 u32 abt_prof_count(const struct abt_rt *rt, u32 pc);
+
+/*
+ * A guest profile taken from a profile blob (rulesc --profile-blob,
+ * docs/profile-blob.md) and the storage its name points into.
+ */
+struct abt_profile_buf {
+	struct abt_profile prof;
+	char name[ABT_BLOB_NAME_LEN];
+};
+
+/*
+ * Check blob (len bytes) and fill *out from it: 0, or -ABT_EINVAL with
+ * *why (if why) naming what is wrong. The layout must be one of this
+ * host's, slot for slot; rules are matched by name, unknown ones are
+ * refused, rules the blob does not name trap. The magic page's reach is
+ * checked by abt_init(), as for a compiled-in profile.
+ */
+int abt_profile_parse(const void *blob, u32 len, struct abt_profile_buf *out,
+		      const char **why);
 
 #endif /* ABT_H */
