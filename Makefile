@@ -91,6 +91,7 @@ check: all $(TESTS) $(BUILD)/abt-verify
 	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)" \
 	  "check:kvm-series-checkpatch:$(MAKE) -s --no-print-directory kvm-series-checkpatch" \
 	  "check:kvm-series-build:$(MAKE) -s --no-print-directory kvm-series-build" \
+	  "check:vmm-cap-uapi:sh tests/vmm-cap-uapi.sh" \
 	  "check:e2e-report:sh tests/e2e-report-check.sh"
 
 clean:

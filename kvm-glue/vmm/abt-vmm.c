@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 
 	/* inputs first: a bad file never gets as far as /dev/kvm */
-	if (alloc_ram(v) < 0 || load_images(v) < 0) {
+	if (alloc_ram(v) < 0 || load_images(v) < 0 || load_abt_profile(v) < 0) {
 		cleanup(v);
 		return RC_SETUP;
 	}
@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 		cleanup(v);
 		return rc;
 	}
-	if (setup_vm(v) < 0 || setup_vcpu(v) < 0) {
+	/* abt after the VM's RAM exists and before its vcpus do */
+	if (setup_vm(v) < 0 || setup_abt(v) < 0 || setup_vcpu(v) < 0) {
 		cleanup(v);
 		return RC_SETUP;
 	}

@@ -97,6 +97,13 @@ enum {
 #define MAX_EXIT_REASON		64
 #define UNTIL_MAX		256
 
+/* A guest EA range and the guest RAM behind it (--abt-tc, --abt-mirror). */
+struct abt_region {
+	uint32_t ea, size, gpa;
+};
+
+#define ABT_MAX_STEAL	8
+
 struct options {
 	const char *kernel;
 	const char *initrd;
@@ -111,6 +118,16 @@ struct options {
 	bool hugetlb;		/* --hugetlb */
 	bool quiet;
 	bool verbose;
+	/* abt through KVM_CAP_PPC_ABT (abt.c) */
+	const char *abt_profile;
+	struct abt_region abt_tc, abt_mirror;
+	struct { uint32_t ea, size; } abt_steal[ABT_MAX_STEAL];
+	unsigned int abt_nsteal;
+	unsigned int abt_features;
+	unsigned int abt_threshold;
+	unsigned int abt_read_burst;
+	bool abt_count_only;
+	bool abt_cap_check;
 };
 
 struct stats {
@@ -163,6 +180,8 @@ struct vmm {
 	char tail[UNTIL_MAX];
 	size_t tail_len, until_len;
 	struct stats st;
+	uint8_t *abt_blob;		/* --abt-profile's bytes */
+	uint32_t abt_blob_len;
 };
 
 enum mmio_result { MMIO_DONE, MMIO_POWEROFF, MMIO_UNTIL };
@@ -223,6 +242,10 @@ size_t fdt_pack(const struct fdt *t, uint8_t *out, size_t max);
 /* load.c */
 int load_images(struct vmm *v);
 int write_dtb(const struct vmm *v, const char *path);
+
+/* abt.c */
+int load_abt_profile(struct vmm *v);
+int setup_abt(struct vmm *v);
 
 /* vm.c */
 int alloc_ram(struct vmm *v);
