@@ -49,6 +49,8 @@ tr -d '\r' < "$log" | awk '
 		next
 	}
 	/l1-init: .*\/parameters\/abt_steal = / { v = $NF; gsub(sprintf("%c", 39), "", v); if (v != "") print run, "steal_arg", v; next }
+	/abt-vmm: KVM_CAP_PPC_ABT: / { v = $NF; sub(/^steal=/, "", v); if (v != "-") print run, "steal_arg", v; print run, "abt_cap", 1; next }
+	/^abt-cap-check: / { print run, ($NF == "(EINVAL)" ? "capcheck_refused" : "capcheck_bad"), 1; next }
 	/abt-init: start tb=/ { v = $0; sub(/.*tb=/, "", v); sub(/[^0-9].*/, "", v); print run, "init_tb", v; next }
 	/KVM: Live patching for a fast VM worked/ { print run, "pv_patched", 1; next }
 	/smp: Brought up [0-9]+ node, [0-9]+ CPUs/ { v = $0; sub(/ CPUs.*/, "", v); sub(/.*, /, "", v); print run, "cpus", v; next }
@@ -239,6 +241,18 @@ KEYS
 			}' "$tmp/facts"
 	fi
 } > "$tmp/mem.md"
+# cap-check: KVM_CAP_PPC_ABT's refusals (abt-vmm --abt-cap-check), then
+# the workload with the real configuration.
+cc_line=""
+if grep -q '^cap-check status' "$tmp/facts"; then
+	cc_line="$(sum_facts cap-check '^capcheck_refused$') $(sum_facts cap-check '^capcheck_bad$') $(fact cap-check workload_done) $(fact abt.1 abt_cap)"
+	{
+		printf '\n## Per-VM configuration\n\n'
+		printf 'Every abt run is configured through `KVM_CAP_PPC_ABT` (`abt-vmm --abt-profile`), with the profile blob `rulesc --profile-blob` compiled by `make e2e` after the level-1 kernel was built; the kernel'"'"'s module parameters name no profile. The `cap-check` run first tries, on its VM, each configuration KVM must refuse (`abt-vmm --abt-cap-check`), then enables the real one and runs the workload:\n\n'
+		tr -d '\r' < "$log" | awk '/ABT-E2E-RUN name=cap-check$/ { on = 1; next } /ABT-E2E-END name=cap-check / { on = 0 }
+			on && /^abt-cap-check: / { sub(/^abt-cap-check: */, ""); print "- " $0 }'
+	} >> "$tmp/mem.md"
+fi
 # smp2-busybox.N: a guest the project did not write on two vcpus, abt on.
 bb_runs=$(awk '$2 == "status" && $1 ~ /^smp2-busybox\./ { print $1 }' "$tmp/facts")
 bb_line=""
@@ -327,7 +341,7 @@ awk -v rows="$tmp/rows" -v out="$out" -v note="$note" \
     -v dsiw="$(get abt abt:dsi_writes)" -v mb="$(get abt abt:map_backs)" \
     -v sites="$(get abt abt:sites)" -v reps="$reps" \
     -v csums="$csums" -v csum_runs="$csum_runs" -v csum_bad="$csum_bad" \
-    -v smp="$smp_line" -v bb="$bb_line" -v rb="$(get abt abt:read_bursts)" -v memmd="$tmp/mem.md" '
+    -v smp="$smp_line" -v bb="$bb_line" -v cc="$cc_line" -v rb="$(get abt abt:read_bursts)" -v memmd="$tmp/mem.md" '
 function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
 function check(name, ok, detail) {
 	printf("| %s | %s | %s |\n", name, detail, ok ? "met" : "**missed**") >> md
@@ -403,6 +417,12 @@ BEGIN {
 	if (smp != "")
 		check("2-vCPU guest boots with abt", sm[1] == 2 && sm[2] == 1 && sm[3] == "match",
 		      sprintf("%s CPUs, workload %s, checksum %s", sm[1], sm[2] == 1 ? "done" : "not done", sm[3]))
+	if (cc != "") {
+		split(cc, ccv, " ")
+		check("KVM_CAP_PPC_ABT refuses every bad configuration", ccv[1] == 13 && ccv[2] == 0 && ccv[3] == 1 && ccv[4] == 1,
+		      sprintf("%d of 13 refused with EINVAL, %d accepted, the VM ran the workload after: %s; abt runs configured through it: %s",
+			      ccv[1], ccv[2], ccv[3] == 1 ? "yes" : "no", ccv[4] == 1 ? "yes" : "no"))
+	}
 	if (bb != "") {
 		split(bb, bbv, " ")
 		check("smp2-busybox: no hang, every run done", bbv[1] == 0 && bbv[2] == 0,

@@ -58,6 +58,18 @@ E2E_READ_BURST ?= 8
 # Extra abt runs for experiments, not in the report's rows: words
 # NAME:PARAM=VALUE,PARAM=VALUE (e.g. t4:abt_threshold=4), after the rest.
 E2E_EXTRA     ?=
+# The abt runs are configured per VM through KVM_CAP_PPC_ABT (abt-vmm
+# --abt-*), with the profile blob rulesc compiles here, after the level-1
+# kernel was built: no profile is taken from the host. The TC and mirror
+# EAs are in Linux's linear map, so the RAM behind them is EA - 0xc0000000.
+E2E_TC_GPA     = $$(printf '0x%x' $$(( $(E2E_TC_BASE) - 0xc0000000 )))
+E2E_MIRROR_GPA = $$(printf '0x%x' $$(( $(E2E_MIRROR_BASE) - 0xc0000000 )))
+E2E_ABT_VMM    = --abt-profile /guest/profile.abtb \
+		 --abt-mirror $(E2E_MIRROR_BASE)+$(E2E_MIRROR_SIZE)@$(E2E_MIRROR_GPA) \
+		 --abt-features $(E2E_FEATURES) --abt-read-burst $(E2E_READ_BURST) \
+		 $(if $(filter-out 0,$(E2E_THRESHOLD)),--abt-threshold $(E2E_THRESHOLD))
+E2E_ABT_TC     = --abt-tc $(E2E_TC_BASE)+$(E2E_TC_SIZE)@$(E2E_TC_GPA)
+# Module parameters (global defaults) for the E2E_EXTRA experiment runs.
 E2E_ABT       := abt_profile=$(E2E_PROFILE) abt_tc_base=$(E2E_TC_BASE) \
 		 abt_steal= \
 		 abt_tc_size=$(E2E_TC_SIZE) abt_threshold=$(E2E_THRESHOLD) \
@@ -95,12 +107,14 @@ e2e_text = $$(s=$$(awk '$$3 == "_stext" { print $$1 }' $(1)); \
 	e=$$(awk '$$3 == "_etext" { print $$1 }' $(1)); \
 	printf '0x%x+0x%x' $$((0x$$s - 0xc0000000)) $$((0x$$e - 0x$$s)))
 
-e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp guest-busybox kvm-host
+e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp guest-busybox kvm-host \
+	       $(RULESC)
 	@set -e; d=$(E2E_OUT)/l1; rm -rf $$d; mkdir -p $$d; \
 	$(CROSS)strip -o $$d/vmlinux $(GUEST_VMLINUX); \
 	$(CROSS)strip -o $$d/vmlinux-pv $(GUEST_LINUX_PV)/vmlinux; \
 	$(CROSS)strip -o $$d/vmlinux-smp $(GUEST_LINUX_SMP)/vmlinux; \
 	$(CROSS)strip -o $$d/vmlinux-smpp $(GUEST_LINUX_SMPP)/vmlinux; \
+	$(RULESC) --profile-blob $(E2E_PROFILE) -o $$d/profile.abtb $(RULES); \
 	printf '%s\n' -k /guest/vmlinux-smpp -i /guest/busybox.cpio.gz \
 	  -d /guest/guest-smp.dtb -t $(E2E_BUSYBOX_TIMEOUT) -s 2 \
 	  -a "$(E2E_APPEND)" > $$d/args.busybox; \
@@ -115,25 +129,35 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp guest-busybox kvm
 	  printf '%s\n' -k $$k -i /guest/initramfs.cpio.gz -d $$dtb -t $(E2E_TIMEOUT) $$smp \
 	    -a "$(E2E_APPEND) abt_text=$$text" > $$d/args.$$v; \
 	done; \
+	steal="$(E2E_STEAL)"; [ -n "$$steal" ] || steal=$(call e2e_steal,$(GUEST_LINUX)/System.map); \
+	abt_args() { cat $$d/args.$$1; shift; printf '%s\n' $(E2E_ABT_VMM) "$$@"; }; \
+	abt_args unmod $(E2E_ABT_TC) > $$d/args.abt; \
+	abt_args unmod $(E2E_ABT_TC) --abt-count-only > $$d/args.count; \
+	abt_args unmod $(E2E_ABT_TC) --abt-cap-check > $$d/args.capcheck; \
+	abt_args unmod --abt-steal $$steal > $$d/args.steal; \
+	abt_args smp $(E2E_ABT_TC) > $$d/args.abt-smp; \
+	abt_args huge $(E2E_ABT_TC) > $$d/args.abt-huge; \
+	abt_args busybox $(E2E_ABT_TC) > $$d/args.abt-busybox; \
 	: > $$d/e2e.runs; \
 	for i in $$(seq 1 $(E2E_REPEAT)); do printf '%s\n' \
 	  "stock.$$i /args.unmod abt_profile= abt_count_only=0" \
 	  "pv.$$i /args.pv abt_profile= abt_count_only=0" \
-	  "abt.$$i /args.unmod $(E2E_ABT) abt_count_only=0" \
+	  "abt.$$i /args.abt abt_profile=" \
 	  >> $$d/e2e.runs; done; \
-	echo 'count /args.unmod $(E2E_ABT) abt_count_only=1' \
+	echo 'count /args.count abt_profile=' \
 	  >> $$d/e2e.runs; \
-	echo 'smp /args.smp $(E2E_ABT) abt_count_only=0' \
+	echo 'cap-check /args.capcheck abt_profile=' \
+	  >> $$d/e2e.runs; \
+	echo 'smp /args.abt-smp abt_profile=' \
 	  >> $$d/e2e.runs; \
 	echo 'huge-stock /args.huge nr_hugepages=$(E2E_HUGEPAGES) abt_profile= abt_count_only=0' \
 	  >> $$d/e2e.runs; \
-	echo 'huge /args.huge nr_hugepages=$(E2E_HUGEPAGES) $(E2E_ABT) abt_count_only=0' \
+	echo 'huge /args.abt-huge nr_hugepages=$(E2E_HUGEPAGES) abt_profile=' \
 	  >> $$d/e2e.runs; \
-	steal="$(E2E_STEAL)"; [ -n "$$steal" ] || steal=$(call e2e_steal,$(GUEST_LINUX)/System.map); \
-	echo "steal /args.unmod $(E2E_ABT) abt_count_only=0 abt_tc_size=0 abt_steal=$$steal" \
+	echo "steal /args.steal abt_profile=" \
 	  >> $$d/e2e.runs; \
 	for i in $$(seq 1 $(E2E_BUSYBOX_REPEAT)); do \
-	  echo "smp2-busybox.$$i /args.busybox $(E2E_ABT) abt_count_only=0" \
+	  echo "smp2-busybox.$$i /args.abt-busybox abt_profile=" \
 	    >> $$d/e2e.runs; done; \
 	for x in $(E2E_EXTRA); do \
 	  echo "$${x%%:*} /args.unmod $(E2E_ABT) abt_count_only=0 $$(echo "$${x#*:}" | tr , ' ')" \
@@ -147,7 +171,14 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp guest-busybox kvm
 	  "file /args.pv $$d/args.pv 0644 0 0" \
 	  "file /args.smp $$d/args.smp 0644 0 0" \
 	  "file /args.huge $$d/args.huge 0644 0 0" \
-	  "file /args.busybox $$d/args.busybox 0644 0 0" \
+	  "file /args.abt $$d/args.abt 0644 0 0" \
+	  "file /args.count $$d/args.count 0644 0 0" \
+	  "file /args.capcheck $$d/args.capcheck 0644 0 0" \
+	  "file /args.steal $$d/args.steal 0644 0 0" \
+	  "file /args.abt-smp $$d/args.abt-smp 0644 0 0" \
+	  "file /args.abt-huge $$d/args.abt-huge 0644 0 0" \
+	  "file /args.abt-busybox $$d/args.abt-busybox 0644 0 0" \
+	  "file /guest/profile.abtb $$d/profile.abtb 0644 0 0" \
 	  "file /guest/vmlinux-smpp $$d/vmlinux-smpp 0644 0 0" \
 	  'file /guest/busybox.cpio.gz $(GUEST_BUSYBOX)/initramfs.cpio.gz 0644 0 0' \
 	  "file /guest/vmlinux-smp $$d/vmlinux-smp 0644 0 0" \
@@ -166,8 +197,8 @@ e2e-initramfs: vmm guest-linux guest-linux-pv guest-kernel-smp guest-busybox kvm
 e2e: e2e-initramfs $(GUEST_DRIVE)
 	$(call install_missing,gnuplot-nox)
 	@set -e; t0=$$(date +%s); \
-	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 5 + $(E2E_BUSYBOX_REPEAT) + $(words $(E2E_EXTRA)))) guest runs, 10-60 s each, smp2-busybox longer (console: $(E2E_OUT)/console.log)"; \
-	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 5 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + \
+	echo "e2e: level 1 = $(KVM_HOST_VMLINUX); $$((3 * $(E2E_REPEAT) + 6 + $(E2E_BUSYBOX_REPEAT) + $(words $(E2E_EXTRA)))) guest runs, 10-60 s each, smp2-busybox longer (console: $(E2E_OUT)/console.log)"; \
+	$(GUEST_DRIVE) -t $$(( (3 * $(E2E_REPEAT) + 6 + $(words $(E2E_EXTRA))) * $(E2E_TIMEOUT) + \
 	    $(E2E_BUSYBOX_REPEAT) * $(E2E_BUSYBOX_TIMEOUT) * 3 + 300 )) \
 	  -l $(E2E_OUT)/console.log 'expect:ABT-L1-DONE status=' 'exit:60' \
 	  -- $(VMM_QEMU_L1) $(E2E_ICOUNT) -kernel $(KVM_HOST_VMLINUX) \
