@@ -83,12 +83,32 @@ static inline bool abt_translatable(const struct abt_rt *rt, u32 r)
 	       rt->prof->enabled[r] && abt_rules[r].shape != ABT_SHAPE_TRAP;
 }
 
-/* patch.c */
-int abt_read32(struct abt_rt *rt, u32 ea, u32 *w);
-int abt_write32(struct abt_rt *rt, u32 ea, u32 w);
+/* One guest word through the port. */
+static inline int abt_read32(struct abt_rt *rt, u32 ea, u32 *w)
+{
+	u8 b[4];
+
+	if (rt->ops->read(rt->port, ea, b, 4))
+		return -ABT_EIO;
+	*w = abt_be32(b);
+	return 0;
+}
+
+static inline int abt_write32(struct abt_rt *rt, u32 ea, u32 w)
+{
+	u8 b[4];
+
+	abt_put_be32(b, w);
+	return rt->ops->write(rt->port, ea, b, 4) ? -ABT_EIO : 0;
+}
+
+/* site.c */
+void abt_sites_init(struct abt_rt *rt);
 struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc);
 struct abt_site *abt_site_alloc(struct abt_rt *rt, u32 pc);
 void abt_site_release(struct abt_rt *rt, struct abt_site *s);
+
+/* patch.c */
 int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save);
 
 /* profile.c */

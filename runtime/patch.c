@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * abt patcher: the site table and the rewriting of guest code.
+ * abt patcher: the rewriting of guest code.
  *
  * A site is rewritten either in place (one replacement word) or as `b stub`
  * to a stub in the TC. Every guest-visible change is a single aligned word
@@ -9,121 +9,6 @@
  * the finished translation. Any failure leaves guest memory as it was.
  */
 #include "internal.h"
-
-ABT_STATIC_ASSERT(site_bits, ABT_MAX_SITES == 1 << ABT_SITE_BITS);
-
-#define SITE_HASH_BITS	(ABT_SITE_BITS + 1)
-#define SITE_HASH_MASK	((1u << SITE_HASH_BITS) - 1)
-
-int abt_read32(struct abt_rt *rt, u32 ea, u32 *w)
-{
-	u8 b[4];
-
-	if (rt->ops->read(rt->port, ea, b, 4))
-		return -ABT_EIO;
-	*w = abt_be32(b);
-	return 0;
-}
-
-int abt_write32(struct abt_rt *rt, u32 ea, u32 w)
-{
-	u8 b[4];
-
-	abt_put_be32(b, w);
-	return rt->ops->write(rt->port, ea, b, 4) ? -ABT_EIO : 0;
-}
-
-static inline u32 site_home(u32 pc)
-{
-	return abt_hash(pc >> 2, SITE_HASH_BITS);
-}
-
-/* Hash slot holding pc, or the empty slot ending its probe sequence. */
-static u32 site_slot(const struct abt_rt *rt, u32 pc)
-{
-	u32 h = site_home(pc), i;
-	u16 v;
-
-	/* At most half full, so an empty slot always ends the probe. */
-	for (i = 0; i <= SITE_HASH_MASK; i++, h = (h + 1) & SITE_HASH_MASK) {
-		v = rt->site_hash[h];
-		if (!v || rt->sites[v - 1].pc == pc)
-			break;
-	}
-	return h;
-}
-
-struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc)
-{
-	u16 v = rt->site_hash[site_slot(rt, pc)];
-
-	return v && pc ? (struct abt_site *)&rt->sites[v - 1] : NULL;
-}
-
-const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc)
-{
-	return abt_site_get(rt, pc);
-}
-
-/* Backward-shift deletion keeps probe sequences intact without tombstones. */
-static void site_unhash(struct abt_rt *rt, u32 i)
-{
-	u32 j = i, home;
-	u16 v;
-
-	for (;;) {
-		rt->site_hash[i] = 0;
-		for (;;) {
-			j = (j + 1) & SITE_HASH_MASK;
-			v = rt->site_hash[j];
-			if (!v)
-				return;
-			home = site_home(rt->sites[v - 1].pc);
-			/* v may fill the hole if the hole is on its path. */
-			if (((j - home) & SITE_HASH_MASK) >=
-			    ((j - i) & SITE_HASH_MASK))
-				break;
-		}
-		rt->site_hash[i] = v;
-		i = j;
-	}
-}
-
-struct abt_site *abt_site_alloc(struct abt_rt *rt, u32 pc)
-{
-	struct abt_site *s;
-	u16 idx = rt->site_free;
-
-	if (!idx)
-		return NULL;
-	s = &rt->sites[idx - 1];
-	rt->site_free = s->next_free;
-	s->pc = pc;
-	s->orig = 0;
-	s->patched = 0;
-	s->stub = 0;
-	s->stub_words = 0;
-	s->nmembers = 1;
-	s->shape = ABT_SHAPE_INPLACE;
-	s->rule = 0;
-	s->next_free = 0;
-	s->exits = 0;
-	s->mirror = 0;
-	rt->site_hash[site_slot(rt, pc)] = idx;
-	rt->nsites++;
-	return s;
-}
-
-void abt_site_release(struct abt_rt *rt, struct abt_site *s)
-{
-	u16 idx = s - rt->sites + 1;
-
-	site_unhash(rt, site_slot(rt, s->pc));
-	s->pc = 0;
-	s->next_free = rt->site_free;
-	rt->site_free = idx;
-	rt->nsites--;
-}
 
 static int patch_inplace(struct abt_rt *rt, struct abt_site *s,
 			 const struct abt_fields *f)
@@ -340,9 +225,8 @@ int abt_untranslate(struct abt_rt *rt, u32 pc)
 
 void abt_untranslate_all(struct abt_rt *rt)
 {
-	u32 i;
+	const struct abt_site *s;
 
-	for (i = 0; i < ABT_MAX_SITES && rt->nsites; i++)
-		if (rt->sites[i].pc)
-			abt_untranslate(rt, rt->sites[i].pc);
+	abt_for_each_site(rt, s)
+		abt_untranslate(rt, s->pc);
 }

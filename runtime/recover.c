@@ -123,9 +123,7 @@ int abt_init(struct abt_rt *rt, const struct abt_profile *prof,
 	rt->resize_window = ABT_DEF_RESIZE_WINDOW;
 	rt->cost_dsi = ABT_DEF_COST_DSI;
 	rt->cost_miss = ABT_DEF_COST_MISS;
-	for (i = 0; i < ABT_MAX_SITES; i++)
-		rt->sites[i].next_free = i + 1 < ABT_MAX_SITES ? i + 2 : 0;
-	rt->site_free = 1;
+	abt_sites_init(rt);
 	for (i = 0; i < prof->ntc && i < ABT_MAX_TC_REGIONS; i++) {
 		rc = abt_tc_add_region(rt, prof->tc[i].base, prof->tc[i].size);
 		if (rc)

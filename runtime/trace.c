@@ -193,11 +193,9 @@ int abt_read_orig(struct abt_rt *rt, u32 ea, void *buf, u32 len)
 		}
 		return 0;
 	}
-	for (i = 0; i < ABT_MAX_SITES; i++) {
-		s = &rt->sites[i];
-		if (s->pc && abt_overlap(s->pc, 4, ea, len))
+	abt_for_each_site(rt, s)
+		if (abt_overlap(s->pc, 4, ea, len))
 			overlay(s, ea, buf, len);
-	}
 	return 0;
 }
 
@@ -245,12 +243,9 @@ static int trace_drop(struct abt_rt *rt, u32 ea, u32 len)
 		}
 		return dropped;
 	}
-	for (i = 0; i < ABT_MAX_SITES; i++) {
-		s = &rt->sites[i];
-		if (s->pc && site_hit(s, ea, len) &&
-		    !abt_untranslate(rt, s->pc))
+	abt_for_each_site(rt, s)
+		if (site_hit(s, ea, len) && !abt_untranslate(rt, s->pc))
 			dropped++;
-	}
 	return dropped;
 }
 
@@ -790,11 +785,9 @@ static bool range_has_code(const struct abt_rt *rt, u32 ea, u32 len)
 	for (i = 0; i < rt->ntc; i++)
 		if (abt_overlap(rt->tc[i].base, rt->tc[i].size, ea, len))
 			return true;
-	for (i = 0; i < ABT_MAX_SITES; i++) {
-		s = &rt->sites[i];
-		if (s->pc && site_hit(s, ea, len))
+	abt_for_each_site(rt, s)
+		if (site_hit(s, ea, len))
 			return true;
-	}
 	return false;
 }
 
@@ -1232,12 +1225,10 @@ static void unsteal(struct abt_rt *rt, struct abt_mirror *m)
 	u32 i, idx = m - rt->mirrors + 1;
 
 	/* the loads rewritten to its mirror, and the stubs inside it */
-	for (i = 0; i < ABT_MAX_SITES; i++) {
-		s = &rt->sites[i];
-		if (s->pc && (s->mirror == idx ||
-			      (s->stub && s->stub - m->ea < m->size)))
+	abt_for_each_site(rt, s)
+		if (s->mirror == idx ||
+		    (s->stub && s->stub - m->ea < m->size))
 			abt_untranslate(rt, s->pc);
-	}
 	if (abt_tc_remove_region(rt, m->ea))
 		return;		/* a stub could not be undone: keep it */
 	for (i = 0; i < ABT_MAX_STEAL_HINTS; i++)
@@ -1328,15 +1319,18 @@ static bool range_traced(const struct abt_rt *rt, u32 ea, u32 len)
  * the data mirrors the store overlaps (with their rewritten accesses). */
 static void mirror_dissolve(struct abt_rt *rt, u32 ea, u32 len)
 {
+	const struct abt_site *s;
 	struct abt_mirror *m;
-	u32 i, idx;
+	u32 idx;
 
 	while ((m = mirror_over(rt, ea, len, ABT_MIRROR_DATA))) {
 		idx = m - rt->mirrors + 1;
-		for (i = 0; i < ABT_MAX_SITES && m->ea; i++)
-			if (rt->sites[i].pc && rt->sites[i].mirror == idx &&
-			    abt_untranslate(rt, rt->sites[i].pc))
+		abt_for_each_site(rt, s) {
+			if (!m->ea)
+				break;
+			if (s->mirror == idx && abt_untranslate(rt, s->pc))
 				return;	/* cannot undo: leave it */
+		}
 		if (m->ea)
 			return;		/* not all its users found: never */
 	}

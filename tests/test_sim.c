@@ -374,6 +374,7 @@ static void test_loop_same_state(void **state)
 	struct guest g;
 	struct sim_state a, b;
 	struct sim *s0, *s1;
+	const struct abt_site *site;
 	u32 thr = linux_prof()->threshold, loops, i, k;
 	int bad = 0;
 
@@ -426,8 +427,9 @@ static void test_loop_same_state(void **state)
 	assert_null(abt_site_find(s1->rt, g.smc_site));
 	assert_int_equal(sim_read32(s1, g.smc_site), LI(4, 0x1234));
 	/* some stubs exist: clusters and/or branch stubs */
-	for (i = 0, k = 0; i < ABT_MAX_SITES; i++)
-		k += s1->rt->sites[i].pc && s1->rt->sites[i].stub;
+	k = 0;
+	abt_for_each_site(s1->rt, site)
+		k += !!site->stub;
 	assert_true(k > 0);
 
 	sim_destroy(s0);
@@ -447,6 +449,7 @@ static void test_irq_at_every_stub_word(void **state)
 	struct sim_state ref, plain, st;
 	struct sim *s;
 	u32 loops = 6 * linux_prof()->threshold + 20;
+	const struct abt_site *site;
 	u32 *words, nwords = 0, i, w, taken = 0;
 	u64 recovered = 0;
 
@@ -463,11 +466,7 @@ static void test_irq_at_every_stub_word(void **state)
 		fail_msg("reference state differs with translation");
 	words = calloc(ABT_MAX_SITES * ABT_MAX_STUB_WORDS, sizeof(*words));
 	assert_non_null(words);
-	for (i = 0; i < ABT_MAX_SITES; i++) {
-		const struct abt_site *site = &s->rt->sites[i];
-
-		if (!site->pc || !site->stub)
-			continue;
+	abt_for_each_site(s->rt, site) {
 		for (w = 0; w < site->stub_words; w++)
 			words[nwords++] = site->stub + 4 * w;
 	}

@@ -483,6 +483,16 @@ const struct abt_mirror *abt_mirror_find(const struct abt_rt *rt, u32 ea);
 
 /* Lookups for tools and tests. */
 const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc);
+/*
+ * The sites in use, in table order: abt_site_next(rt, NULL) is the first,
+ * NULL after the last. The loop may drop the site at hand
+ * (abt_untranslate): the walk goes on from its table slot.
+ */
+const struct abt_site *abt_site_next(const struct abt_rt *rt,
+				     const struct abt_site *s);
+#define abt_for_each_site(rt, s) \
+	for ((s) = abt_site_next((rt), NULL); (s); \
+	     (s) = abt_site_next((rt), (s)))
 u32 abt_prof_count(const struct abt_rt *rt, u32 pc);
 
 #endif /* ABT_H */
