@@ -109,7 +109,8 @@ struct abt_site *abt_site_alloc(struct abt_rt *rt, u32 pc);
 void abt_site_release(struct abt_rt *rt, struct abt_site *s);
 
 /* patch.c */
-int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save);
+int abt_install_stub(struct abt_rt *rt, const struct abt_site *s,
+		     const struct abt_stub *st);
 
 /* profile.c */
 struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc);

@@ -37,7 +37,7 @@ static int patch_inplace(struct abt_rt *rt, struct abt_site *s,
 }
 
 /* Cluster members after the first: consecutive translatable words. */
-static int gather(struct abt_rt *rt, u32 pc, struct abt_scratch *x)
+static int gather(struct abt_rt *rt, u32 pc, struct abt_members *x)
 {
 	u32 max = rt->prof->cluster_max, a, w;
 	int n = 1;
@@ -64,7 +64,7 @@ static int gather(struct abt_rt *rt, u32 pc, struct abt_scratch *x)
 }
 
 /* Write the stub, keeping the bytes it covers for an undo. */
-int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
+static int stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
 {
 	u32 len = 4 * st->nwords, i;
 	u8 buf[4];
@@ -82,9 +82,42 @@ int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
 	return 0;
 }
 
+/*
+ * Put the stub-backed site s in place: trace its pages, write its stub st,
+ * then the site word (s->patched, the branch), each flushed. On failure
+ * nothing of it is left (the TC bytes under the stub are put back).
+ */
+int abt_install_stub(struct abt_rt *rt, const struct abt_site *s,
+		     const struct abt_stub *st)
+{
+	u8 *undo = rt->scratch.undo;
+	u32 len = 4 * st->nwords;
+	int rc;
+
+	rc = abt_trace_site(rt, s);
+	if (rc)
+		return rc;
+	rc = stub_write(rt, st, undo);
+	if (rc)
+		goto err_trace;
+	/* Only now: the stub must be complete before the branch appears. */
+	rc = abt_write32(rt, s->pc, s->patched);
+	if (rc) {
+		rt->ops->write(rt->port, st->ea, undo, len);
+		rt->ops->flush_icache(rt->port, st->ea, len);
+		goto err_trace;
+	}
+	rt->ops->flush_icache(rt->port, s->pc, 4);
+	return 0;
+
+err_trace:
+	abt_untrace_site(rt, s);
+	return rc;
+}
+
 static int patch_stub(struct abt_rt *rt, struct abt_site *s)
 {
-	struct abt_scratch *x = &rt->scratch;
+	struct abt_members *x = &rt->scratch.translate;
 	struct abt_stub *st = &x->st;
 	int n, words, rc;
 
@@ -106,23 +139,11 @@ static int patch_stub(struct abt_rt *rt, struct abt_site *s)
 	s->stub_words = st->nwords;
 	s->nmembers = n;
 	s->patched = abt_enc_b((s32)(st->ea - s->pc));
-	rc = abt_trace_site(rt, s);
+	rc = abt_install_stub(rt, s, st);
 	if (rc)
 		goto err_tc;
-	rc = abt_stub_write(rt, st, x->save);
-	if (rc)
-		goto err_trace;
-	rc = abt_write32(rt, s->pc, s->patched);
-	if (rc)
-		goto err_stub;
-	rt->ops->flush_icache(rt->port, s->pc, 4);
 	return 0;
 
-err_stub:
-	rt->ops->write(rt->port, st->ea, x->save, 4 * st->nwords);
-	rt->ops->flush_icache(rt->port, st->ea, 4 * st->nwords);
-err_trace:
-	abt_untrace_site(rt, s);
 err_tc:
 	abt_tc_free(rt, st->ea, 4 * words);
 	return rc;
@@ -130,7 +151,7 @@ err_tc:
 
 static int translate(struct abt_rt *rt, u32 pc)
 {
-	struct abt_scratch *x = &rt->scratch;
+	struct abt_members *x = &rt->scratch.translate;
 	struct abt_site *s;
 	u32 w;
 	int rc;

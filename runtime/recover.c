@@ -17,10 +17,11 @@ static int read_slot(struct abt_rt *rt, int slot, u32 *v)
 			  v);
 }
 
-/* Recompose the stub of s into rt->scratch.st; 0 if it matches the site. */
+/* Recompose the stub of s into rt->scratch.recover; 0 if it matches the
+ * site. */
 static int recompose(struct abt_rt *rt, const struct abt_site *s)
 {
-	struct abt_scratch *x = &rt->scratch;
+	struct abt_members *x = &rt->scratch.recover;
 	int k, rc;
 
 	if (s->mirror) {
@@ -71,8 +72,8 @@ u32 abt_recover_pc(struct abt_rt *rt, u32 pc, u32 gpr[32], u32 *cr)
 	if (!s || recompose(rt, s))
 		return pc;
 	i = (pc - s->stub) >> 2;
-	rec = &rt->scratch.st.rec[i];
-	restore(rt, &rt->scratch.st, rec->restore, gpr, cr);
+	rec = &rt->scratch.recover.st.rec[i];
+	restore(rt, &rt->scratch.recover.st, rec->restore, gpr, cr);
 	rt->stats.recoveries++;
 	return s->pc + 4 * rec->member + (rec->committed ? 4 : 0);
 }

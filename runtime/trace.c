@@ -418,12 +418,12 @@ bool abt_mirror_hit(const struct abt_rt *rt, u32 ea, u32 len)
 /* Copy guest bytes between an original range and its mirror. */
 static int copy_guest(struct abt_rt *rt, u32 to, u32 from, u32 len)
 {
-	u8 *b = rt->scratch.save;
+	u8 *b = rt->scratch.bounce;
 	u32 n;
 
 	while (len) {
-		n = len < sizeof(rt->scratch.save) ? len :
-						      sizeof(rt->scratch.save);
+		n = len < sizeof(rt->scratch.bounce) ? len :
+						       sizeof(rt->scratch.bounce);
 		if (rt->ops->read(rt->port, from, b, n) ||
 		    rt->ops->write(rt->port, to, b, n))
 			return -ABT_EIO;
@@ -794,7 +794,7 @@ static bool range_has_code(const struct abt_rt *rt, u32 ea, u32 len)
 /* Rewrite the access at pc (word w) to reach mirror m through a stub. */
 static int mirror_site(struct abt_rt *rt, u32 pc, u32 w, struct abt_mirror *m)
 {
-	struct abt_scratch *x = &rt->scratch;
+	struct abt_stub *st = &rt->scratch.mirror;
 	struct abt_site *s = abt_site_alloc(rt, pc);
 	int rc;
 
@@ -809,30 +809,17 @@ static int mirror_site(struct abt_rt *rt, u32 pc, u32 w, struct abt_mirror *m)
 	if (rc)
 		goto err_site;
 	s->stub_words = MSTUB_WORDS;
-	rc = abt_mirror_compose(rt, s, &x->st);
+	rc = abt_mirror_compose(rt, s, st);
 	if (rc < 0)
 		goto err_tc;
 	s->patched = abt_enc_b((s32)(s->stub - pc));
-	rc = abt_trace_site(rt, s);
+	rc = abt_install_stub(rt, s, st);
 	if (rc)
 		goto err_tc;
-	rc = abt_stub_write(rt, &x->st, x->save);
-	if (rc)
-		goto err_trace;
-	/* Only now: the stub must be complete before the branch appears. */
-	rc = abt_write32(rt, pc, s->patched);
-	if (rc) {
-		rt->ops->write(rt->port, s->stub, x->save, 4 * MSTUB_WORDS);
-		rt->ops->flush_icache(rt->port, s->stub, 4 * MSTUB_WORDS);
-		goto err_trace;
-	}
-	rt->ops->flush_icache(rt->port, pc, 4);
 	m->nsites++;
 	rt->stats.mirror_sites++;
 	return 0;
 
-err_trace:
-	abt_untrace_site(rt, s);
 err_tc:
 	abt_tc_free(rt, s->stub, 4 * MSTUB_WORDS);
 err_site:

@@ -574,7 +574,8 @@ static void test_patch_branch(void **state)
 			 (4 * s->stub_words + 15) & ~15u);
 	/* The main path ends with `b pc + 4`. */
 	{
-		struct abt_stub *st = &g->rt.scratch.st;
+		static struct abt_stub stub_buf;
+		struct abt_stub *st = &stub_buf;
 		enum abt_rule r = g->r_wrteei1;
 		struct abt_fields f;
 		u32 orig = W_WRTEEI(1);
@@ -1091,7 +1092,7 @@ static void test_recover_cluster(void **state)
 	check_recovery(g, pc, 4);
 	s = abt_site_find(&g->rt, pc);
 	if (abt_rules[g->r_wrteei0].ntemps)
-		assert_int_equal(g->rt.scratch.st.t[0], 10);
+		assert_int_equal(g->rt.scratch.recover.st.t[0], 10);
 	/* A member word rewritten later: recovery reads the original. */
 	if (abt_rules[g->r_mfmsr].shape == ABT_SHAPE_INPLACE) {
 		assert_int_equal(abt_translate(&g->rt, pc + 4), 0);

@@ -248,16 +248,26 @@ struct abt_stats {
 	u64 burst_drops;		/* ... patches dropped so */
 };
 
-/*
- * Working storage of translation and recovery, kept out of the (kernel)
- * stack. All calls on one struct abt_rt must be serialised by the caller.
- */
-struct abt_scratch {
+/* A stub and the decoded words of its members. */
+struct abt_members {
 	struct abt_stub st;
 	enum abt_rule rules[ABT_MAX_MEMBERS];
 	struct abt_fields f[ABT_MAX_MEMBERS];
 	u32 orig[ABT_MAX_MEMBERS];
-	u8 save[ABT_MAX_STUB_WORDS * 4];	/* TC bytes under a new stub */
+};
+
+/*
+ * Working storage, kept out of the (kernel) stack. Every buffer has one
+ * user, so no buffer's contents depend on which runtime call ran last.
+ * All calls on one struct abt_rt must be serialised by the caller.
+ */
+struct abt_scratch {
+	struct abt_members translate;	/* a rule stub being installed */
+	struct abt_stub mirror;		/* a mirror stub being installed */
+	struct abt_members recover;	/* a stub recomposed (recovery) */
+	u8 undo[ABT_MAX_STUB_WORDS * 4];	/* TC bytes under a new stub */
+	u8 bounce[ABT_MAX_STUB_WORDS * 4];	/* guest bytes being copied
+						 * (original <-> mirror) */
 };
 
 struct abt_rt {
