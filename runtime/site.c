@@ -57,6 +57,18 @@ const struct abt_site *abt_site_next(const struct abt_rt *rt,
 	return NULL;
 }
 
+bool abt_code_in_range(const struct abt_rt *rt, u32 ea, u32 len)
+{
+	const struct abt_site *s;
+
+	if (abt_tc_overlaps(rt, ea, len))
+		return true;
+	abt_for_each_site(rt, s)
+		if (abt_site_hit(s, ea, len))
+			return true;
+	return false;
+}
+
 /* Backward-shift deletion keeps probe sequences intact without tombstones. */
 static void site_unhash(struct abt_rt *rt, u32 i)
 {

@@ -31,6 +31,17 @@ bool abt_tc_range(const struct abt_rt *rt, u32 ea)
 	return tc_region(rt, ea) != NULL;
 }
 
+/* Does [ea, ea+len) overlap a TC region? */
+bool abt_tc_overlaps(const struct abt_rt *rt, u32 ea, u32 len)
+{
+	u32 i;
+
+	for (i = 0; i < rt->ntc; i++)
+		if (abt_overlap(rt->tc[i].base, rt->tc[i].size, ea, len))
+			return true;
+	return false;
+}
+
 bool abt_in_tc(const struct abt_rt *rt, u32 ea)
 {
 	const struct abt_tc_region *r = tc_region(rt, ea);
