@@ -1,13 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * abt dropping patches. A guest store to a traced page (self-modifying
- * code, module loading, a debugger) first drops every patch whose words or
- * stub it overlaps, so the store then lands on the guest's own code. The
- * same walk serves a read burst (a page giving its patches up), a stolen
- * range given back (its stubs) and a data mirror dissolved (its rewritten
- * accesses).
+ * abt dropping patches. abt_untranslate() undoes one patch and everything
+ * that hangs on it: the mirror a rewritten access used, its DSI counter,
+ * its profile entry (counted afresh). A guest store to a traced page
+ * (self-modifying code, module loading, a debugger) first drops every
+ * patch whose words or stub it overlaps, so the store then lands on the
+ * guest's own code. The same walk serves a read burst (a page giving its
+ * patches up), a stolen range given back (its stubs) and a data mirror
+ * dissolved (its rewritten accesses).
  */
 #include "internal.h"
+
+int abt_untranslate(struct abt_rt *rt, u32 pc)
+{
+	struct abt_site *s = abt_site_get(rt, pc);
+	int rc;
+
+	if (!s)
+		return -ABT_ENOENT;
+	rc = abt_unpatch(rt, s);
+	if (rc)
+		return rc;
+	if (s->mirror) {
+		abt_mirror_put(rt, s->mirror - 1);
+		abt_hot_forget(rt, pc);
+	}
+	abt_prof_forget(rt, pc);
+	abt_site_release(rt, s);
+	rt->stats.untranslations++;
+	return 0;
+}
+
+void abt_untranslate_all(struct abt_rt *rt)
+{
+	const struct abt_site *s;
+
+	abt_for_each_site(rt, s)
+		abt_untranslate(rt, s->pc);
+}
 
 /* Drop every patch with a word in [ea, ea+len) or a stub overlapping it. */
 int abt_drop_range(struct abt_rt *rt, u32 ea, u32 len)

@@ -16,6 +16,20 @@ static bool range_traced(const struct abt_rt *rt, u32 ea, u32 len)
 }
 
 /*
+ * A DSI on a traced page from pc counts towards mirroring its data. The
+ * mirror stub may have stolen TC space: news for the profile's entries
+ * that wait for some.
+ */
+static bool hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len)
+{
+	u32 tc_gen = rt->tc_gen;
+	bool hot = abt_hot_count(rt, pc, ea, len);
+
+	abt_prof_tc_news(rt, tc_gen);
+	return hot;
+}
+
+/*
  * A load DSI on a traced page, not one a mirror may take over: past
  * rt->read_burst of them the page gives its patches up. Loads a mirror can
  * take over do not count: they stop trapping once mirrored.
@@ -66,7 +80,7 @@ int abt_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
 		} else {
 			rt->stats.trace_reads++;	/* port reads the view */
 		}
-		if (!abt_hot_count(rt, pc, ea, len) && !st && rt->read_burst)
+		if (!hot_count(rt, pc, ea, len) && !st && rt->read_burst)
 			read_burst(rt, ea);
 		return ABT_DSI_READ;
 	}
@@ -82,7 +96,7 @@ int abt_dsi(struct abt_rt *rt, u32 pc, u32 ea, u32 len, bool write,
 	if (!buf)
 		return ABT_DSI_WRITE;
 	/* may make a mirror of this very range: store into it after */
-	abt_hot_count(rt, pc, ea, len);
+	hot_count(rt, pc, ea, len);
 	rc = abt_mirror_store(rt, ea, buf, len);
 	return rc ? rc : ABT_DSI_WRITE;
 }

@@ -136,6 +136,7 @@ void abt_site_release(struct abt_rt *rt, struct abt_site *s);
 bool abt_code_in_range(const struct abt_rt *rt, u32 ea, u32 len);
 
 /* tc.c */
+int abt_tc_region_add(struct abt_rt *rt, u32 base, u32 size);
 bool abt_tc_range(const struct abt_rt *rt, u32 ea);
 bool abt_tc_overlaps(const struct abt_rt *rt, u32 ea, u32 len);
 int abt_tc_alloc(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
@@ -190,6 +191,8 @@ int abt_tc_alloc_steal(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
 /* patch.c */
 int abt_install_stub(struct abt_rt *rt, const struct abt_site *s,
 		     const struct abt_stub *st);
+int abt_patch(struct abt_rt *rt, u32 pc);
+int abt_unpatch(struct abt_rt *rt, struct abt_site *s);
 
 /* mirror_site.c */
 /*
@@ -210,10 +213,39 @@ int abt_mirror_compose(struct abt_rt *rt, const struct abt_site *s,
 bool abt_hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len);
 void abt_hot_forget(struct abt_rt *rt, u32 pc);
 
-/* profile.c */
+/* profile.c; the hashing and decay abt_exit() needs inline */
+static inline u32 abt_prof_hash(u32 pc)
+{
+	/* Instructions are word aligned: the low bits carry nothing. */
+	return abt_hash(pc >> 2, ABT_PROF_BITS);
+}
+
+/* Count of e as of the current epoch: one halving per epoch it missed. */
+static inline u32 abt_prof_aged(const struct abt_rt *rt,
+				const struct abt_prof_entry *e)
+{
+	u32 d = rt->epoch - e->epoch;
+
+	return d < 32 ? e->count >> d : 0;
+}
+
+/* Bring e to the current epoch (lazy decay: untouched entries cost 0). */
+static inline void abt_prof_age(const struct abt_rt *rt,
+				struct abt_prof_entry *e)
+{
+	if (abt_unlikely(e->epoch != rt->epoch)) {
+		e->count = abt_prof_aged(rt, e);
+		e->epoch = rt->epoch;
+	}
+}
+
+struct abt_prof_entry *abt_prof_get(struct abt_rt *rt, u32 pc, u32 word);
 struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc);
+void abt_prof_note(struct abt_rt *rt, struct abt_prof_entry *e, int rc);
+void abt_prof_forget(struct abt_rt *rt, u32 pc);
 /* TC space may have appeared: sites that found none qualify again. */
 void abt_prof_retry_notc(struct abt_rt *rt);
+void abt_prof_tc_news(struct abt_rt *rt, u32 tc_gen);
 
 /* drop.c */
 int abt_drop_range(struct abt_rt *rt, u32 ea, u32 len);

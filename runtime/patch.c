@@ -149,7 +149,13 @@ err_tc:
 	return rc;
 }
 
-static int translate(struct abt_rt *rt, u32 pc)
+/*
+ * Translate the rule site at pc: decode, gather a cluster, install the
+ * patch. 0 or a negative error, with guest memory and the TC as before.
+ * Counts the translation; what the profile makes of the result is the
+ * caller's (abt_translate).
+ */
+int abt_patch(struct abt_rt *rt, u32 pc)
 {
 	struct abt_members *x = &rt->scratch.translate;
 	struct abt_site *s;
@@ -185,69 +191,30 @@ static int translate(struct abt_rt *rt, u32 pc)
 	return 0;
 }
 
-int abt_translate(struct abt_rt *rt, u32 pc)
+/*
+ * Undo the patch of s (rule site or mirror site): its original word goes
+ * back if the patched word is still there, its stub's TC space is freed,
+ * its pages untraced. The entry stays for the caller, who releases it. If
+ * the word cannot be read or written, the patch may still be live: the
+ * site and its stub stay as they are (error).
+ */
+int abt_unpatch(struct abt_rt *rt, struct abt_site *s)
 {
-	struct abt_prof_entry *e;
-	int rc = translate(rt, pc);
-
-	e = abt_prof_lookup(rt, pc);
-	if (rc) {
-		rt->stats.translate_fail++;
-		if (e && rc == -ABT_ENOTC) {
-			e->flags |= ABT_PF_NOTC;
-			rt->notc_sites++;
-		} else if (e && rc != -ABT_EBUSY) {
-			e->flags |= ABT_PF_REFUSED;
-		}
-	} else if (e) {
-		e->flags |= ABT_PF_TRANSLATED;
-	}
-	return rc;
-}
-
-int abt_untranslate(struct abt_rt *rt, u32 pc)
-{
-	struct abt_site *s = abt_site_get(rt, pc);
-	struct abt_prof_entry *e;
 	u32 cur;
 	int rc;
 
-	if (!s)
-		return -ABT_ENOENT;
-	/* Only undo our own word: anything else there is newer. If the word
-	 * cannot be read or written, the patch may still be live: keep the
-	 * site and its stub. */
-	rc = abt_read32(rt, pc, &cur);
+	/* Only undo our own word: anything else there is newer. */
+	rc = abt_read32(rt, s->pc, &cur);
 	if (rc)
 		return rc;
 	if (cur == s->patched) {
-		rc = abt_write32(rt, pc, s->orig);
+		rc = abt_write32(rt, s->pc, s->orig);
 		if (rc)
 			return rc;
-		rt->ops->flush_icache(rt->port, pc, 4);
+		rt->ops->flush_icache(rt->port, s->pc, 4);
 	}
 	if (s->stub)
 		abt_tc_free(rt, s->stub, 4 * s->stub_words);
 	abt_untrace_site(rt, s);
-	if (s->mirror) {
-		abt_mirror_put(rt, s->mirror - 1);
-		abt_hot_forget(rt, pc);
-	}
-	e = abt_prof_lookup(rt, pc);
-	if (e) {
-		/* Count afresh: the code may have changed under the patch. */
-		e->flags = 0;
-		e->count = 0;
-	}
-	abt_site_release(rt, s);
-	rt->stats.untranslations++;
 	return 0;
-}
-
-void abt_untranslate_all(struct abt_rt *rt)
-{
-	const struct abt_site *s;
-
-	abt_for_each_site(rt, s)
-		abt_untranslate(rt, s->pc);
 }

@@ -54,7 +54,7 @@ int abt_steal_range(struct abt_rt *rt, u32 base, u32 size)
 		return -ABT_EBUSY;
 	/* a region first: a port that maps TC regions executable sees it
 	 * before the tracing below flushes the range's shadow mappings */
-	rc = abt_tc_add_region(rt, base, size);
+	rc = abt_tc_region_add(rt, base, size);
 	if (rc)
 		return rc;
 	m = abt_mirror_new(rt, base, size, ABT_MIRROR_STOLEN);

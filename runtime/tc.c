@@ -64,7 +64,8 @@ static void tc_bounds(struct abt_rt *rt)
 	rt->tc_span = hi - lo + 1;
 }
 
-int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
+/* A new TC region (abt_tc_add_region, a steal); counted in rt->tc_gen. */
+int abt_tc_region_add(struct abt_rt *rt, u32 base, u32 size)
 {
 	struct abt_tc_region *r;
 	u32 start = (base + ABT_TC_GRANULE - 1) & ~(u32)(ABT_TC_GRANULE - 1);
@@ -95,7 +96,7 @@ int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
 	for (i = 0; i < ABT_TC_MAX_GRANULES; i++)
 		r->owner[i] = 0;
 	tc_bounds(rt);
-	abt_prof_retry_notc(rt);
+	rt->tc_gen++;
 	return 0;
 }
 

@@ -285,6 +285,9 @@ struct abt_rt {
 	struct abt_page pages[ABT_MAX_PAGES];
 	u32 ntc;
 	u32 tc_lo, tc_span;		/* bounding range of all TC regions */
+	u32 tc_gen;			/* TC regions added so far: a steal
+					 * adds one deep inside a call, the
+					 * entry point tells the profile */
 	struct abt_tc_region tc[ABT_MAX_TC_REGIONS];
 	struct abt_stats stats;
 	struct abt_scratch scratch;
