@@ -86,6 +86,7 @@ check: all $(TESTS) $(BUILD)/abt-verify
 	  "check:regen-check:$(MAKE) -s --no-print-directory regen-check SAN=$(SAN)" \
 	  "check:listing-vs-capstone:$(RULESC) --listing --check $(RULES)" \
 	  "check:runtime-freestanding:$(MAKE) -s --no-print-directory $(BUILD)/runtime-freestanding.stamp SAN=$(SAN)" \
+	  "check:runtime-layers:sh tests/runtime-layers-check.sh $(CC) $(RT_OBJS)" \
 	  "check:golden-verify:$(BUILD)/abt-verify --quiet $(GOLDEN)" \
 	  "check:profile-plugin-smoke:sh tests/profile-plugin-smoke.sh $(PLUGIN) $(BUILD)/abt-prof-dump" \
 	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)" \
