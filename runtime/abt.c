@@ -76,6 +76,21 @@ u32 abt_set_features(struct abt_rt *rt, u32 want)
 	return f;
 }
 
+const struct abt_profile *abt_profile_of(const struct abt_rt *rt)
+{
+	return rt->prof;
+}
+
+const struct abt_stats *abt_stats_get(const struct abt_rt *rt)
+{
+	return &rt->stats;
+}
+
+void abt_set_read_burst(struct abt_rt *rt, u32 n)
+{
+	rt->read_burst = n;
+}
+
 int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
 {
 	int rc = abt_tc_region_add(rt, base, size);

@@ -166,7 +166,7 @@ int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32])
 		rc = rt->ops->read(rt->port, m->mirror_ea + (ea - m->ea), b,
 				   l.size) ? -ABT_EIO : 0;
 	else
-		rc = abt_read_orig(rt, ea, b, l.size);	/* the guest view */
+		rc = abt_view_read(rt, ea, b, l.size);	/* the guest view */
 	if (rc)
 		return rc;
 	for (i = 0; i < l.size; i++)

@@ -176,8 +176,6 @@ struct abt_mirror *abt_mirror_new(struct abt_rt *rt, u32 ea, u32 size,
 void abt_mirror_free(struct abt_rt *rt, struct abt_mirror *m);
 void abt_mirror_put(struct abt_rt *rt, u32 idx);
 
-/* view.c */
-int abt_read_orig(struct abt_rt *rt, u32 ea, void *buf, u32 len);
 
 /* steal.c */
 int abt_hint_add(struct abt_rt *rt, u32 base, u32 size);

@@ -224,3 +224,8 @@ void abt_mirror_put(struct abt_rt *rt, u32 idx)
 		return;
 	abt_mirror_free(rt, m);
 }
+
+u32 abt_nmirrors(const struct abt_rt *rt)
+{
+	return rt->nmirrors;
+}

@@ -33,7 +33,7 @@ static int recompose(struct abt_rt *rt, const struct abt_site *s)
 	for (k = 0; k < s->nmembers; k++) {
 		if (!k)
 			x->orig[0] = s->orig;
-		else if (abt_read_orig(rt, s->pc + 4 * k, &x->orig[k], 4))
+		else if (abt_view_read(rt, s->pc + 4 * k, &x->orig[k], 4))
 			return -ABT_EIO;
 		else
 			x->orig[k] = abt_be32((const u8 *)&x->orig[k]);

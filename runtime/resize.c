@@ -210,3 +210,24 @@ bool abt_map_writable_over(const struct abt_rt *rt, u32 base, u32 size)
 			return true;
 	return false;
 }
+
+u32 abt_nmaps(const struct abt_rt *rt)
+{
+	return rt->nmaps;
+}
+
+const struct abt_map *abt_map_find(const struct abt_rt *rt, u32 ea)
+{
+	return abt_map_of(rt, ea);
+}
+
+const struct abt_map *abt_map_next(const struct abt_rt *rt,
+				   const struct abt_map *m)
+{
+	u32 i = m ? (u32)(m - rt->maps) + 1 : 0;
+
+	for (; i < ABT_MAX_MAPS && rt->nmaps; i++)
+		if (rt->maps[i].size)
+			return &rt->maps[i];
+	return NULL;
+}

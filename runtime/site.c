@@ -44,6 +44,11 @@ const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc)
 	return abt_site_get(rt, pc);
 }
 
+u32 abt_nsites(const struct abt_rt *rt)
+{
+	return rt->nsites;
+}
+
 const struct abt_site *abt_site_next(const struct abt_rt *rt,
 				     const struct abt_site *s)
 {

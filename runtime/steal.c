@@ -127,3 +127,14 @@ int abt_tc_alloc_steal(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
 		return rc;
 	return abt_tc_alloc(rt, s0, slast, nbytes, owner, ea);
 }
+
+const struct abt_steal_hint *abt_hint_next(const struct abt_rt *rt,
+					   const struct abt_steal_hint *h)
+{
+	u32 i = h ? (u32)(h - rt->hints) + 1 : 0;
+
+	for (; i < ABT_MAX_STEAL_HINTS; i++)
+		if (rt->hints[i].size)
+			return &rt->hints[i];
+	return NULL;
+}

@@ -260,3 +260,12 @@ int abt_tc_remove_region(struct abt_rt *rt, u32 base)
 	}
 	return 0;
 }
+
+int abt_tc_region_at(const struct abt_rt *rt, u32 i, u32 *base, u32 *size)
+{
+	if (i >= rt->ntc)
+		return -ABT_ENOENT;
+	*base = rt->tc[i].base;
+	*size = rt->tc[i].size;
+	return 0;
+}

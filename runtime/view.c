@@ -21,7 +21,7 @@ static void overlay(const struct abt_site *s, u32 ea, u8 *buf, u32 len)
 	}
 }
 
-int abt_read_orig(struct abt_rt *rt, u32 ea, void *buf, u32 len)
+int abt_view_read(struct abt_rt *rt, u32 ea, void *buf, u32 len)
 {
 	const struct abt_site *s;
 	u32 a, i, n;
@@ -50,5 +50,5 @@ int abt_read_orig(struct abt_rt *rt, u32 ea, void *buf, u32 len)
 int abt_trace_read(struct abt_rt *rt, u32 ea, void *buf, u32 len)
 {
 	rt->stats.trace_reads++;
-	return abt_read_orig(rt, ea, buf, len);
+	return abt_view_read(rt, ea, buf, len);
 }

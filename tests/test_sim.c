@@ -396,7 +396,7 @@ static void test_loop_same_state(void **state)
 	assert_true(s1->stats.exits * 20 < s0->stats.exits);
 	/* the runtime's per-rule counts are the sim's */
 	for (i = 0; i < ABT_RULE_COUNT; i++)
-		assert_int_equal(s1->rt->stats.exits_rule[i],
+		assert_int_equal(abt_stats_get(s1->rt)->exits_rule[i],
 				 s1->stats.exits_rule[i]);
 
 	/* every hot site of a translatable rule: about threshold exits */
@@ -422,7 +422,7 @@ static void test_loop_same_state(void **state)
 
 	/* reads of patched code saw original words (code_sum in r27 and
 	 * memory matched); the smc store dropped the smc_site patch */
-	assert_true(s1->rt->stats.trace_reads > 0);
+	assert_true(abt_stats_get(s1->rt)->trace_reads > 0);
 	assert_true(s1->stats.trace_write_faults >= 1);
 	assert_null(abt_site_find(s1->rt, g.smc_site));
 	assert_int_equal(sim_read32(s1, g.smc_site), LI(4, 0x1234));
@@ -484,7 +484,7 @@ static void test_irq_at_every_stub_word(void **state)
 		assert_true(count <= 1);
 		assert_int_equal(count, s->stats.irqs);
 		taken += count;
-		recovered += s->rt->stats.recoveries;
+		recovered += abt_stats_get(s->rt)->recoveries;
 		if (s->stats.irq_srr0_in_tc)
 			fail_msg("irq at 0x%08x: SRR0 pointed into the TC",
 				 words[i]);

@@ -262,7 +262,7 @@ static int compare(struct sim *stock, struct sim *abt, const char *path)
 	       (unsigned long long)stock->stats.insns,
 	       (unsigned long long)abt->stats.insns);
 	if (abt->rt) {
-		const struct abt_stats *st = &abt->rt->stats;
+		const struct abt_stats *st = abt_stats_get(abt->rt);
 
 		printf("\nabt: DSIs on traced pages %llu reads, %llu writes, "
 		       "%llu false; %llu mirrors (%llu accesses rewritten); "

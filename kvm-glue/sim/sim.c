@@ -113,8 +113,8 @@ static bool page_traced(struct sim *s, u32 ea)
 	return s->rt && abt_page_traced(s->rt, ea);
 }
 
-/* Guest view of memory; `inspect` keeps the runtime's trace_reads stat
- * untouched (a tool looking, not a guest access). */
+/* Guest view of memory; `inspect`: a tool looking, not a guest access,
+ * which the runtime does not count (abt_view_read). */
 static int read_guest(struct sim *s, u32 ea, void *buf, u32 len,
 		      bool inspect)
 {
@@ -128,13 +128,13 @@ static int read_guest(struct sim *s, u32 ea, void *buf, u32 len,
 		if (n > len)
 			n = len;
 		if (page_traced(s, ea)) {
-			u64 saved = s->rt->stats.trace_reads;
-			int ret = abt_trace_read(s->rt, ea, p, n);
+			int ret = inspect ? abt_view_read(s->rt, ea, p, n) :
+					    abt_trace_read(s->rt, ea, p, n);
 
-			if (inspect)
-				s->rt->stats.trace_reads = saved;
 			if (ret < 0)
-				return sim_errf(s, "abt_trace_read(0x%08x, %u) failed: %d",
+				return sim_errf(s, "%s(0x%08x, %u) failed: %d",
+						inspect ? "abt_view_read" :
+							  "abt_trace_read",
 						ea, n, ret);
 		}
 		p += n;
@@ -1235,7 +1235,7 @@ void sim_print_stats(struct sim *s, FILE *f)
 			(unsigned long long)s->stats.waits,
 			(unsigned long long)s->stats.waits_left_tc);
 	if (s->rt) {
-		const struct abt_stats *rs = &s->rt->stats;
+		const struct abt_stats *rs = abt_stats_get(s->rt);
 
 		fprintf(f, "translations             %12llu inplace, %llu branch, %llu cluster (%llu failed)\n",
 			(unsigned long long)rs->translations[ABT_SHAPE_INPLACE],

@@ -494,8 +494,22 @@ int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32]);
 /* Mirror holding ea (data or stolen), or NULL. */
 const struct abt_mirror *abt_mirror_find(const struct abt_rt *rt, u32 ea);
 
+/* ---------------------------------------------------------------------
+ * What a port reads of the runtime's state, and the one tunable it sets
+ * at run time. A port allocates struct abt_rt, but its fields are the
+ * runtime's: a port uses these calls, never the fields.
+ */
+
 /* Lookups for tools and tests. */
 const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc);
+u32 abt_prof_count(const struct abt_rt *rt, u32 pc);
+
+u32 abt_nsites(const struct abt_rt *rt);	/* sites patched */
+u32 abt_nmaps(const struct abt_rt *rt);		/* guest mappings recorded */
+u32 abt_nmirrors(const struct abt_rt *rt);	/* mirrors, data and stolen */
+const struct abt_profile *abt_profile_of(const struct abt_rt *rt);
+const struct abt_stats *abt_stats_get(const struct abt_rt *rt);
+
 /*
  * The sites in use, in table order: abt_site_next(rt, NULL) is the first,
  * NULL after the last. The loop may drop the site at hand
@@ -506,6 +520,42 @@ const struct abt_site *abt_site_next(const struct abt_rt *rt,
 #define abt_for_each_site(rt, s) \
 	for ((s) = abt_site_next((rt), NULL); (s); \
 	     (s) = abt_site_next((rt), (s)))
-u32 abt_prof_count(const struct abt_rt *rt, u32 pc);
+
+/* The recorded guest mapping holding ea, or NULL. */
+const struct abt_map *abt_map_find(const struct abt_rt *rt, u32 ea);
+/* The recorded guest mappings, as abt_site_next. */
+const struct abt_map *abt_map_next(const struct abt_rt *rt,
+				   const struct abt_map *m);
+#define abt_for_each_map(rt, m) \
+	for ((m) = abt_map_next((rt), NULL); (m); \
+	     (m) = abt_map_next((rt), (m)))
+
+/* The steal hints given (abt_steal_hint), as abt_site_next. */
+const struct abt_steal_hint *abt_hint_next(const struct abt_rt *rt,
+					   const struct abt_steal_hint *h);
+#define abt_for_each_hint(rt, h) \
+	for ((h) = abt_hint_next((rt), NULL); (h); \
+	     (h) = abt_hint_next((rt), (h)))
+
+/*
+ * TC region i, counting from 0 (regions added, stolen ranges): 0 and its
+ * range in *base, *size, or -ABT_ENOENT when there are no more.
+ */
+int abt_tc_region_at(const struct abt_rt *rt, u32 i, u32 *base, u32 *size);
+
+/*
+ * Load DSIs on a traced page, not taken over by a mirror, before the page
+ * gives its patches up (0, after abt_init: never). A port may change it
+ * around one abt_dsi() call, e.g. to 0 while another vCPU may be inside a
+ * stub (a burst drops patches).
+ */
+void abt_set_read_burst(struct abt_rt *rt, u32 n);
+
+/*
+ * The guest view of [ea, ea+len), as abt_trace_read gives it, but counting
+ * nothing: for a port that inspects guest memory for itself (a debugger,
+ * a dump), not for a guest access.
+ */
+int abt_view_read(struct abt_rt *rt, u32 ea, void *buf, u32 len);
 
 #endif /* ABT_H */
