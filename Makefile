@@ -77,7 +77,7 @@ demo: all
 	@echo
 	@echo "== abt again, with an external interrupt every 997 guest instructions"
 	@$(BUILD)/abt-sim --quiet --interrupt-every 997 $(BUILD)/guest/loop.elf | \
-	  grep -E '^(== |total exits|interrupts delivered|PCs recovered)'
+	  grep -E '^(== |total exits|interrupts delivered|PCs stepped|  recoveries )'
 
 # Every suite, summed: the last line is "N passed, N failed".
 check: all $(TESTS) $(BUILD)/abt-verify

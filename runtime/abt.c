@@ -81,11 +81,6 @@ const struct abt_profile *abt_profile_of(const struct abt_rt *rt)
 	return rt->prof;
 }
 
-const struct abt_stats *abt_stats_get(const struct abt_rt *rt)
-{
-	return &rt->stats;
-}
-
 void abt_set_read_burst(struct abt_rt *rt, u32 n)
 {
 	rt->read_burst = n;

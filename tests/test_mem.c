@@ -144,27 +144,12 @@ static struct sim *reference(struct guest *g, struct sim_state *ref)
 	return s;
 }
 
-static void print_rt(const char *what, const struct sim *s)
+static void print_rt(const char *what, struct sim *s)
 {
-	const struct abt_stats *t = abt_stats_get(s->rt);
+	char prefix[40];
 
-	print_message("%-22s exits %6llu  dsi r/w %5llu/%-5llu false %5llu  smc %llu  mirrors %llu/%llu (w %llu, refused %llu)  split/merge %llu/%llu (cost %llu, misses %llu)  stolen %llu B (reads %llu, back %llu)\n",
-		      what, (unsigned long long)s->stats.exits,
-		      (unsigned long long)t->dsi_reads,
-		      (unsigned long long)t->dsi_writes,
-		      (unsigned long long)t->dsi_false,
-		      (unsigned long long)t->smc_drops,
-		      (unsigned long long)t->mirrors,
-		      (unsigned long long)t->mirror_sites,
-		      (unsigned long long)t->mirror_writes,
-		      (unsigned long long)t->mirror_refused,
-		      (unsigned long long)t->splits,
-		      (unsigned long long)t->merges,
-		      (unsigned long long)t->merges_cost,
-		      (unsigned long long)t->tlb_misses,
-		      (unsigned long long)t->tc_stolen_bytes,
-		      (unsigned long long)t->stolen_reads,
-		      (unsigned long long)t->unsteals);
+	snprintf(prefix, sizeof(prefix), "%-22s ", what);
+	sim_print_abt_nonzero(s, stdout, prefix);
 }
 
 /* ------------------------------------------------ (a) checksum own text */

@@ -209,44 +209,68 @@ struct abt_steal_hint {
 	u32 accesses;		/* guest data accesses seen in it */
 };
 
+/*
+ * The runtime's counters, in the order printers list them: C(name,
+ * meaning) is a u64 field of struct abt_stats, E(name, element, meaning)
+ * an element of one of its arrays. The struct's fields and every printer
+ * (through abt_stat_name(), abt_stat_meaning() and abt_stat_value()) come
+ * from this one list.
+ */
+#define ABT_STATS(C, E) \
+	C(exits, "abt_exit calls") \
+	C(exits_in_tc, "exits from inside a stub (not profiled)") \
+	E(translations_inplace, translations[ABT_SHAPE_INPLACE], \
+	  "sites patched in place") \
+	E(translations_branch, translations[ABT_SHAPE_BRANCH], \
+	  "sites patched with a branch to a stub") \
+	E(translations_cluster, translations[ABT_SHAPE_CLUSTER], \
+	  "sites patched with a cluster stub") \
+	C(translate_fail, "translations that failed") \
+	C(untranslations, "patches undone") \
+	C(tc_bytes, "TC bytes allocated now") \
+	C(tc_bytes_peak, "TC bytes allocated at the peak") \
+	C(trace_reads, "guest reads served from original bytes") \
+	C(trace_writes, "guest writes to traced pages") \
+	C(recoveries, "PCs mapped back out of a stub") \
+	C(prof_evictions, "profile entries evicted") \
+	C(notc_retries, "sites retried when TC space appeared") \
+	C(dsi_reads, "DSIs on traced pages: loads") \
+	C(dsi_writes, "DSIs on traced pages: stores") \
+	C(dsi_false, "DSIs on untraced pages (unsplit mapping)") \
+	C(smc_drops, "patches dropped by guest writes") \
+	C(mirrors, "data mirrors made") \
+	C(mirror_sites, "data accesses rewritten to a mirror") \
+	C(mirror_writes, "trapped writes copied into a mirror") \
+	C(mirror_refused, "hot PCs that could not be mirrored") \
+	C(splits, "guest mappings split") \
+	C(merges, "split mappings merged back") \
+	C(merges_cost, "... of them because the split cost more") \
+	C(tlb_misses, "shadow TLB misses in split mappings") \
+	C(tc_stolen_bytes, "TC bytes taken from stolen ranges") \
+	C(stolen_reads, "guest reads served from a steal mirror") \
+	C(unsteals, "stolen ranges given back (a write)") \
+	C(steal_writable, "steal hints passed over: mapped writable") \
+	C(read_bursts, "pages that gave patches up to read bursts") \
+	C(burst_drops, "... patches dropped so")
+
+#define ABT_STAT_FIELD(name, meaning)		u64 name;
+#define ABT_STAT_ELEMENT(name, element, meaning)
 struct abt_stats {
-	u64 exits;			/* abt_exit calls */
-	u64 exits_rule[ABT_RULE_COUNT];
-	u64 exits_in_tc;		/* exits whose PC was inside a stub
-					 * (not profiled; see abt_site.exits) */
+	u64 exits_rule[ABT_RULE_COUNT];	/* abt_exit calls by rule (printed
+					 * per rule, not in ABT_STATS) */
 	u64 translations[4];		/* by enum abt_shape */
-	u64 translate_fail;
-	u64 untranslations;
-	u64 tc_bytes;			/* currently allocated */
-	u64 tc_bytes_peak;
-	u64 trace_reads;		/* guest reads served from original bytes */
-	u64 trace_writes;		/* guest writes to traced pages */
-	u64 recoveries;			/* PCs mapped back out of a stub */
-	u64 prof_evictions;
-	u64 notc_retries;		/* sites that found no TC space, retried
-					 * after TC space may have appeared */
-	/* memory features (abt_dsi, abt_guest_map, abt_tlb_miss) */
-	u64 dsi_reads;			/* DSIs on traced pages: loads */
-	u64 dsi_writes;			/* ... stores */
-	u64 dsi_false;			/* DSIs on untraced pages that share a
-					 * restricted (unsplit) mapping */
-	u64 smc_drops;			/* patches dropped by guest writes */
-	u64 mirrors;			/* data mirrors made */
-	u64 mirror_sites;		/* data accesses rewritten to a mirror */
-	u64 mirror_writes;		/* trapped writes copied into a mirror */
-	u64 mirror_refused;		/* hot PCs that could not be mirrored */
-	u64 splits;
-	u64 merges;			/* all merges ... */
-	u64 merges_cost;		/* ... of which: the split cost more */
-	u64 tlb_misses;			/* reported in split mappings */
-	u64 tc_stolen_bytes;		/* TC space taken from stolen ranges */
-	u64 stolen_reads;		/* guest reads served from a steal mirror */
-	u64 unsteals;			/* stolen ranges given back (a write) */
-	u64 steal_writable;		/* hints passed over: mapped writable */
-	u64 read_bursts;		/* pages that gave their patches up to
-					 * a burst of loads (abt_dsi) */
-	u64 burst_drops;		/* ... patches dropped so */
+	ABT_STATS(ABT_STAT_FIELD, ABT_STAT_ELEMENT)
 };
+#undef ABT_STAT_FIELD
+#undef ABT_STAT_ELEMENT
+
+#define ABT_STAT_ENUM(name, ...)	ABT_STAT_##name,
+enum abt_stat {
+	ABT_STATS(ABT_STAT_ENUM, ABT_STAT_ENUM)
+	ABT_NSTATS
+};
+#undef ABT_STAT_ENUM
+
 
 /* A stub and the decoded words of its members. */
 struct abt_members {
@@ -509,6 +533,11 @@ u32 abt_nmaps(const struct abt_rt *rt);		/* guest mappings recorded */
 u32 abt_nmirrors(const struct abt_rt *rt);	/* mirrors, data and stolen */
 const struct abt_profile *abt_profile_of(const struct abt_rt *rt);
 const struct abt_stats *abt_stats_get(const struct abt_rt *rt);
+/* Counter i (enum abt_stat, 0 .. ABT_NSTATS - 1) of ABT_STATS: its name
+ * (as in the list), what it counts, its value in st. */
+const char *abt_stat_name(unsigned int i);
+const char *abt_stat_meaning(unsigned int i);
+u64 abt_stat_value(const struct abt_stats *st, unsigned int i);
 
 /*
  * The sites in use, in table order: abt_site_next(rt, NULL) is the first,
