@@ -86,22 +86,23 @@ void abt_set_read_burst(struct abt_rt *rt, u32 n)
 	rt->read_burst = n;
 }
 
-int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
+/* rc of a call that, when it succeeded, may have made TC space appear:
+ * sites that found none qualify again. */
+static int tc_may_appear(struct abt_rt *rt, int rc)
 {
-	int rc = abt_tc_region_add(rt, base, size);
-
 	if (!rc)
 		abt_prof_retry_notc(rt);
 	return rc;
 }
 
+int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
+{
+	return tc_may_appear(rt, abt_tc_region_add(rt, base, size));
+}
+
 int abt_steal_hint(struct abt_rt *rt, u32 base, u32 size)
 {
-	int rc = abt_hint_add(rt, base, size);
-
-	if (!rc)
-		abt_prof_retry_notc(rt);
-	return rc;
+	return tc_may_appear(rt, abt_hint_add(rt, base, size));
 }
 
 int abt_tc_steal(struct abt_rt *rt, u32 base, u32 size)
@@ -121,12 +122,8 @@ int abt_guest_map(struct abt_rt *rt, u32 ea, u32 size, u32 pa, u32 flags)
 		return 0;
 	rc = abt_map_add(rt, ea, size, pa, flags,
 			 abt_pages_traced_in(rt, ea, size));
-	if (rc)
-		return rc;
-	/* a hint under it may have become stealable */
-	if (!(flags & ABT_MAP_WRITABLE))
-		abt_prof_retry_notc(rt);
-	return 0;
+	/* read-only: a hint under it may have become stealable */
+	return flags & ABT_MAP_WRITABLE ? rc : tc_may_appear(rt, rc);
 }
 
 /*

@@ -13,6 +13,18 @@
  */
 #include "internal.h"
 
+/* Does [ea, ea+len) overlap a mirror region? */
+bool abt_mregion_overlaps(const struct abt_rt *rt, u32 ea, u32 len)
+{
+	u32 i;
+
+	for (i = 0; i < rt->nmirror_regions; i++)
+		if (abt_overlap(rt->mregion[i].base, rt->mregion[i].size,
+				ea, len))
+			return true;
+	return false;
+}
+
 int abt_mirror_add_region(struct abt_rt *rt, u32 base, u32 size)
 {
 	struct abt_mirror_region *r;
@@ -25,12 +37,9 @@ int abt_mirror_add_region(struct abt_rt *rt, u32 base, u32 size)
 		return -ABT_EINVAL;
 	if (n > ABT_MIRROR_MAX_GRANULES)
 		n = ABT_MIRROR_MAX_GRANULES;
-	if (abt_tc_overlaps(rt, base, n << ABT_TC_GRANULE_SHIFT))
+	if (abt_tc_overlaps(rt, base, n << ABT_TC_GRANULE_SHIFT) ||
+	    abt_mregion_overlaps(rt, base, n << ABT_TC_GRANULE_SHIFT))
 		return -ABT_EBUSY;
-	for (i = 0; i < rt->nmirror_regions; i++)
-		if (abt_overlap(base, n << ABT_TC_GRANULE_SHIFT,
-				rt->mregion[i].base, rt->mregion[i].size))
-			return -ABT_EBUSY;
 	r = &rt->mregion[rt->nmirror_regions++];
 	r->base = base;
 	r->size = n << ABT_TC_GRANULE_SHIFT;
@@ -78,18 +87,6 @@ static void mreg_free(struct abt_rt *rt, u32 ea, u32 size)
 			return;
 		}
 	}
-}
-
-/* Does [ea, ea+len) overlap a mirror region? */
-bool abt_mregion_overlaps(const struct abt_rt *rt, u32 ea, u32 len)
-{
-	u32 i;
-
-	for (i = 0; i < rt->nmirror_regions; i++)
-		if (abt_overlap(rt->mregion[i].base, rt->mregion[i].size,
-				ea, len))
-			return true;
-	return false;
 }
 
 /* A mirror (of kind, 0: any) overlapping [ea, ea+len), or NULL. */

@@ -81,10 +81,8 @@ int abt_tc_region_add(struct abt_rt *rt, u32 base, u32 size)
 	/* Empty, wrapping past 4 GiB, or starting at EA 0. */
 	if (!n || !start || start + (n << ABT_TC_GRANULE_SHIFT) - 1 < start)
 		return -ABT_EINVAL;
-	for (i = 0; i < rt->ntc; i++)
-		if (abt_overlap(start, n << ABT_TC_GRANULE_SHIFT,
-				rt->tc[i].base, rt->tc[i].size))
-			return -ABT_EBUSY;
+	if (abt_tc_overlaps(rt, start, n << ABT_TC_GRANULE_SHIFT))
+		return -ABT_EBUSY;
 
 	r = &rt->tc[rt->ntc++];
 	r->base = start;
