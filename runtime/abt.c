@@ -4,8 +4,8 @@
  * what the port adds that may make TC space appear. They sit above every
  * mechanism (docs/runtime.md "Layers"), so the news that concerns the
  * profile (the outcome of a translation, TC space for sites that found
- * none) is given here, from return values, never by the mechanisms
- * themselves.
+ * none) is given here from return values (and by dsi.c for a DSI), never
+ * by the mechanisms themselves.
  */
 #include "internal.h"
 

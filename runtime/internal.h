@@ -127,6 +127,11 @@ static inline bool abt_mirror_holds(const struct abt_mirror *m, u32 lo,
 	return lo >= m->ea && hi - m->ea <= m->size;
 }
 
+/*
+ * What the runtime's files call of each other, by file, lowest layer first
+ * (runtime/layers: a file calls only its own layer and those below).
+ */
+
 /* site.c */
 void abt_sites_init(struct abt_rt *rt);
 struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc);
