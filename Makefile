@@ -77,7 +77,7 @@ demo: all
 	@echo
 	@echo "== abt again, with an external interrupt every 997 guest instructions"
 	@$(BUILD)/abt-sim --quiet --interrupt-every 997 $(BUILD)/guest/loop.elf | \
-	  grep -E '^(== |total exits|interrupts delivered|PCs recovered)'
+	  grep -E '^(== |total exits|interrupts delivered|PCs stepped|  recoveries )'
 
 # Every suite, summed: the last line is "N passed, N failed".
 check: all $(TESTS) $(BUILD)/abt-verify
@@ -86,6 +86,7 @@ check: all $(TESTS) $(BUILD)/abt-verify
 	  "check:regen-check:$(MAKE) -s --no-print-directory regen-check SAN=$(SAN)" \
 	  "check:listing-vs-capstone:$(RULESC) --listing --check $(RULES)" \
 	  "check:runtime-freestanding:$(MAKE) -s --no-print-directory $(BUILD)/runtime-freestanding.stamp SAN=$(SAN)" \
+	  "check:runtime-layers:sh tests/runtime-layers-check.sh $(CC) $(RT_OBJS)" \
 	  "check:golden-verify:$(BUILD)/abt-verify --quiet $(GOLDEN)" \
 	  "check:profile-plugin-smoke:sh tests/profile-plugin-smoke.sh $(PLUGIN) $(BUILD)/abt-prof-dump" \
 	  "check:verify-mutants:tests/verify-mutants.sh $(BUILD)/abt-verify $(RULESC) $(GOLDEN)" \

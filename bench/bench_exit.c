@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 1000000;
 	unsigned long k;
 	u32 i, sink = 0;
+	const struct abt_stats *st;
 
 	if (!linux_prof) {
 		fprintf(stderr, "bench_exit: no linux profile in gen/\n");
@@ -86,9 +87,9 @@ int main(int argc, char **argv)
 	/* the measured loop: a scattered walk over the sites */
 	for (k = 0, i = 0; k < n; k++, i = (i + 167) & (NSITES - 1))
 		sink += abt_exit(&rt, pc[i], word[i]);
-	if (rt.stats.exits != n + NSITES || rt.stats.translations[0] +
-	    rt.stats.translations[1] + rt.stats.translations[2] +
-	    rt.stats.translations[3]) {
+	st = abt_stats_get(&rt);
+	if (st->exits != n + NSITES || st->translations[0] +
+	    st->translations[1] + st->translations[2] + st->translations[3]) {
 		fprintf(stderr, "bench_exit: unexpected runtime stats\n");
 		return 1;
 	}

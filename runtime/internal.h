@@ -35,7 +35,6 @@ static inline u32 abt_hash(u32 key, unsigned int bits)
 	return (key * 0x9e3779b1u) >> (32 - bits);
 }
 
-/* [a, a+alen) and [b, b+blen) overlap; modular, lengths < 2 GiB. */
 /* Granule bitmaps of the TC and mirror-region allocators: bit set = used. */
 static inline bool abt_gran_used(const u8 *map, u32 g)
 {
@@ -52,6 +51,7 @@ static inline void abt_gran_mark(u8 *map, u32 g, u32 n, bool used)
 	}
 }
 
+/* [a, a+alen) and [b, b+blen) overlap; modular, lengths < 2 GiB. */
 static inline bool abt_overlap(u32 a, u32 alen, u32 b, u32 blen)
 {
 	return (alen && b - a < alen) || (blen && a - b < blen);
@@ -83,42 +83,176 @@ static inline bool abt_translatable(const struct abt_rt *rt, u32 r)
 	       rt->prof->enabled[r] && abt_rules[r].shape != ABT_SHAPE_TRAP;
 }
 
-/* patch.c */
-int abt_read32(struct abt_rt *rt, u32 ea, u32 *w);
-int abt_write32(struct abt_rt *rt, u32 ea, u32 w);
+/* One guest word through the port. */
+static inline int abt_read32(struct abt_rt *rt, u32 ea, u32 *w)
+{
+	u8 b[4];
+
+	if (rt->ops->read(rt->port, ea, b, 4))
+		return -ABT_EIO;
+	*w = abt_be32(b);
+	return 0;
+}
+
+static inline int abt_write32(struct abt_rt *rt, u32 ea, u32 w)
+{
+	u8 b[4];
+
+	abt_put_be32(b, w);
+	return rt->ops->write(rt->port, ea, b, 4) ? -ABT_EIO : 0;
+}
+
+/* A store to any member word or into the stub invalidates the site. */
+static inline bool abt_site_hit(const struct abt_site *s, u32 ea, u32 len)
+{
+	return abt_overlap(s->pc, 4 * s->nmembers, ea, len) ||
+	       (s->stub && abt_overlap(s->stub, 4 * s->stub_words, ea, len));
+}
+
+/* Ranges up to this many words are searched word by word in the site
+ * hash; longer ones walk the site table. */
+#define ABT_SMALL_RANGE_WORDS	32
+
+/* Number of words from the word holding ea - back to the one holding the
+ * last byte of the range: the candidates for a site hash search. */
+static inline u32 abt_range_words(u32 ea, u32 len, u32 back)
+{
+	return ((ea & 3) + len + 3) / 4 + back / 4;
+}
+
+/* Does m hold all of [lo, hi) (a range that overlaps it)? */
+static inline bool abt_mirror_holds(const struct abt_mirror *m, u32 lo,
+				    u32 hi)
+{
+	return lo >= m->ea && hi - m->ea <= m->size;
+}
+
+/*
+ * What the runtime's files call of each other, by file, lowest layer first
+ * (runtime/layers: a file calls only its own layer and those below).
+ */
+
+/* site.c */
+void abt_sites_init(struct abt_rt *rt);
 struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc);
 struct abt_site *abt_site_alloc(struct abt_rt *rt, u32 pc);
 void abt_site_release(struct abt_rt *rt, struct abt_site *s);
-int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save);
-
-/* profile.c */
-struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc);
-/* TC space may have appeared: sites that found none qualify again. */
-void abt_prof_retry_notc(struct abt_rt *rt);
+/* Any TC region, site word or stub in [ea, ea+len)? */
+bool abt_code_in_range(const struct abt_rt *rt, u32 ea, u32 len);
 
 /* tc.c */
+int abt_tc_region_add(struct abt_rt *rt, u32 base, u32 size);
 bool abt_tc_range(const struct abt_rt *rt, u32 ea);
+bool abt_tc_overlaps(const struct abt_rt *rt, u32 ea, u32 len);
 int abt_tc_alloc(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
 		 u16 owner, u32 *ea);
 void abt_tc_free(struct abt_rt *rt, u32 ea, u32 nbytes);
 struct abt_site *abt_tc_owner(const struct abt_rt *rt, u32 ea);
 int abt_tc_remove_region(struct abt_rt *rt, u32 base);
 
-/* trace.c */
+/* stub.c */
+int abt_magic_disp(const struct abt_profile *prof, int slot, s32 *d);
+
+/* resize.c */
+struct abt_map *abt_map_of(const struct abt_rt *rt, u32 ea);
+void abt_map_traced(struct abt_rt *rt, u32 page, bool more);
+void abt_map_false_dsi(struct abt_rt *rt, struct abt_map *m);
+int abt_map_add(struct abt_rt *rt, u32 ea, u32 size, u32 pa, u32 flags,
+		u32 traced);
+bool abt_map_writable_over(const struct abt_rt *rt, u32 base, u32 size);
+
+/* pages.c */
 int abt_trace_site(struct abt_rt *rt, const struct abt_site *s);
 void abt_untrace_site(struct abt_rt *rt, const struct abt_site *s);
-int abt_read_orig(struct abt_rt *rt, u32 ea, void *buf, u32 len);
-/* memory features (trace.c) */
+int abt_range_ref(struct abt_rt *rt, u32 ea, u32 size);
+void abt_range_unref(struct abt_rt *rt, u32 ea, u32 size);
+u32 abt_pages_traced_in(const struct abt_rt *rt, u32 ea, u32 size);
+bool abt_page_burst(struct abt_rt *rt, u32 ea);
+
+/* mirror.c */
+bool abt_mregion_overlaps(const struct abt_rt *rt, u32 ea, u32 len);
+struct abt_mirror *abt_mirror_over(const struct abt_rt *rt, u32 ea,
+				   u32 len, u8 kind);
 bool abt_mirror_hit(const struct abt_rt *rt, u32 ea, u32 len);
+int abt_mirror_overlay(struct abt_rt *rt, u32 ea, u8 *buf, u32 len);
+int abt_mirror_store(struct abt_rt *rt, u32 ea, const u8 *buf, u32 len);
+struct abt_mirror *abt_mirror_new(struct abt_rt *rt, u32 ea, u32 size,
+				  u8 kind);
+void abt_mirror_free(struct abt_rt *rt, struct abt_mirror *m);
 void abt_mirror_put(struct abt_rt *rt, u32 idx);
-void abt_hot_forget(struct abt_rt *rt, u32 pc);
-int abt_mirror_compose(struct abt_rt *rt, const struct abt_site *s,
-		       struct abt_stub *st);
+
+
+/* steal.c */
+int abt_hint_add(struct abt_rt *rt, u32 base, u32 size);
+void abt_hint_access(struct abt_rt *rt, u32 ea, u32 len);
+int abt_steal_range(struct abt_rt *rt, u32 base, u32 size);
+bool abt_steal_return(struct abt_rt *rt, struct abt_mirror *m);
 /* abt_tc_alloc, and with ABT_FEAT_STEAL a steal when nothing reaches */
 int abt_tc_alloc_steal(struct abt_rt *rt, u32 s0, u32 slast, u32 nbytes,
 		       u16 owner, u32 *ea);
 
-/* stub.c */
-int abt_magic_disp(const struct abt_profile *prof, int slot, s32 *d);
+/* patch.c */
+int abt_install_stub(struct abt_rt *rt, const struct abt_site *s,
+		     const struct abt_stub *st);
+int abt_patch(struct abt_rt *rt, u32 pc);
+int abt_unpatch(struct abt_rt *rt, struct abt_site *s);
+
+/* mirror_site.c */
+/*
+ * Data accesses that can be rewritten: non-update, non-string loads and
+ * stores of 1, 2 or 4 bytes, D-form or X-form (incl. byte-reversed).
+ */
+struct abt_ls_insn {
+	u8 rt, ra, rb;		/* rb: X-form only */
+	u8 xform;
+	u8 size;
+	u8 store, brx, sext;	/* store; byte-reversed; lha(x) */
+	s16 d;
+};
+
+bool abt_ls_decode(u32 w, struct abt_ls_insn *l);
+int abt_mirror_compose(struct abt_rt *rt, const struct abt_site *s,
+		       struct abt_stub *st);
+bool abt_hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len);
+void abt_hot_forget(struct abt_rt *rt, u32 pc);
+
+/* profile.c; the hashing and decay abt_exit() needs inline */
+static inline u32 abt_prof_hash(u32 pc)
+{
+	/* Instructions are word aligned: the low bits carry nothing. */
+	return abt_hash(pc >> 2, ABT_PROF_BITS);
+}
+
+/* Count of e as of the current epoch: one halving per epoch it missed. */
+static inline u32 abt_prof_aged(const struct abt_rt *rt,
+				const struct abt_prof_entry *e)
+{
+	u32 d = rt->epoch - e->epoch;
+
+	return d < 32 ? e->count >> d : 0;
+}
+
+/* Bring e to the current epoch (lazy decay: untouched entries cost 0). */
+static inline void abt_prof_age(const struct abt_rt *rt,
+				struct abt_prof_entry *e)
+{
+	if (abt_unlikely(e->epoch != rt->epoch)) {
+		e->count = abt_prof_aged(rt, e);
+		e->epoch = rt->epoch;
+	}
+}
+
+struct abt_prof_entry *abt_prof_get(struct abt_rt *rt, u32 pc, u32 word);
+struct abt_prof_entry *abt_prof_lookup(struct abt_rt *rt, u32 pc);
+void abt_prof_note(struct abt_rt *rt, struct abt_prof_entry *e, int rc);
+void abt_prof_forget(struct abt_rt *rt, u32 pc);
+/* TC space may have appeared: sites that found none qualify again. */
+void abt_prof_retry_notc(struct abt_rt *rt);
+void abt_prof_tc_news(struct abt_rt *rt, u32 tc_gen);
+
+/* drop.c */
+int abt_drop_range(struct abt_rt *rt, u32 ea, u32 len);
+void abt_dissolve_mirrors(struct abt_rt *rt, u32 ea, u32 len);
+void abt_unsteal(struct abt_rt *rt, struct abt_mirror *m);
 
 #endif /* ABT_INTERNAL_H */

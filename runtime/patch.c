@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * abt patcher: the site table and the rewriting of guest code.
+ * abt patcher: the rewriting of guest code.
  *
  * A site is rewritten either in place (one replacement word) or as `b stub`
  * to a stub in the TC. Every guest-visible change is a single aligned word
@@ -9,121 +9,6 @@
  * the finished translation. Any failure leaves guest memory as it was.
  */
 #include "internal.h"
-
-ABT_STATIC_ASSERT(site_bits, ABT_MAX_SITES == 1 << ABT_SITE_BITS);
-
-#define SITE_HASH_BITS	(ABT_SITE_BITS + 1)
-#define SITE_HASH_MASK	((1u << SITE_HASH_BITS) - 1)
-
-int abt_read32(struct abt_rt *rt, u32 ea, u32 *w)
-{
-	u8 b[4];
-
-	if (rt->ops->read(rt->port, ea, b, 4))
-		return -ABT_EIO;
-	*w = abt_be32(b);
-	return 0;
-}
-
-int abt_write32(struct abt_rt *rt, u32 ea, u32 w)
-{
-	u8 b[4];
-
-	abt_put_be32(b, w);
-	return rt->ops->write(rt->port, ea, b, 4) ? -ABT_EIO : 0;
-}
-
-static inline u32 site_home(u32 pc)
-{
-	return abt_hash(pc >> 2, SITE_HASH_BITS);
-}
-
-/* Hash slot holding pc, or the empty slot ending its probe sequence. */
-static u32 site_slot(const struct abt_rt *rt, u32 pc)
-{
-	u32 h = site_home(pc), i;
-	u16 v;
-
-	/* At most half full, so an empty slot always ends the probe. */
-	for (i = 0; i <= SITE_HASH_MASK; i++, h = (h + 1) & SITE_HASH_MASK) {
-		v = rt->site_hash[h];
-		if (!v || rt->sites[v - 1].pc == pc)
-			break;
-	}
-	return h;
-}
-
-struct abt_site *abt_site_get(const struct abt_rt *rt, u32 pc)
-{
-	u16 v = rt->site_hash[site_slot(rt, pc)];
-
-	return v && pc ? (struct abt_site *)&rt->sites[v - 1] : NULL;
-}
-
-const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc)
-{
-	return abt_site_get(rt, pc);
-}
-
-/* Backward-shift deletion keeps probe sequences intact without tombstones. */
-static void site_unhash(struct abt_rt *rt, u32 i)
-{
-	u32 j = i, home;
-	u16 v;
-
-	for (;;) {
-		rt->site_hash[i] = 0;
-		for (;;) {
-			j = (j + 1) & SITE_HASH_MASK;
-			v = rt->site_hash[j];
-			if (!v)
-				return;
-			home = site_home(rt->sites[v - 1].pc);
-			/* v may fill the hole if the hole is on its path. */
-			if (((j - home) & SITE_HASH_MASK) >=
-			    ((j - i) & SITE_HASH_MASK))
-				break;
-		}
-		rt->site_hash[i] = v;
-		i = j;
-	}
-}
-
-struct abt_site *abt_site_alloc(struct abt_rt *rt, u32 pc)
-{
-	struct abt_site *s;
-	u16 idx = rt->site_free;
-
-	if (!idx)
-		return NULL;
-	s = &rt->sites[idx - 1];
-	rt->site_free = s->next_free;
-	s->pc = pc;
-	s->orig = 0;
-	s->patched = 0;
-	s->stub = 0;
-	s->stub_words = 0;
-	s->nmembers = 1;
-	s->shape = ABT_SHAPE_INPLACE;
-	s->rule = 0;
-	s->next_free = 0;
-	s->exits = 0;
-	s->mirror = 0;
-	rt->site_hash[site_slot(rt, pc)] = idx;
-	rt->nsites++;
-	return s;
-}
-
-void abt_site_release(struct abt_rt *rt, struct abt_site *s)
-{
-	u16 idx = s - rt->sites + 1;
-
-	site_unhash(rt, site_slot(rt, s->pc));
-	s->pc = 0;
-	s->next_free = rt->site_free;
-	rt->site_free = idx;
-	rt->nsites--;
-}
 
 static int patch_inplace(struct abt_rt *rt, struct abt_site *s,
 			 const struct abt_fields *f)
@@ -152,7 +37,7 @@ static int patch_inplace(struct abt_rt *rt, struct abt_site *s,
 }
 
 /* Cluster members after the first: consecutive translatable words. */
-static int gather(struct abt_rt *rt, u32 pc, struct abt_scratch *x)
+static int gather(struct abt_rt *rt, u32 pc, struct abt_members *x)
 {
 	u32 max = rt->prof->cluster_max, a, w;
 	int n = 1;
@@ -179,7 +64,7 @@ static int gather(struct abt_rt *rt, u32 pc, struct abt_scratch *x)
 }
 
 /* Write the stub, keeping the bytes it covers for an undo. */
-int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
+static int stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
 {
 	u32 len = 4 * st->nwords, i;
 	u8 buf[4];
@@ -197,9 +82,42 @@ int abt_stub_write(struct abt_rt *rt, const struct abt_stub *st, u8 *save)
 	return 0;
 }
 
+/*
+ * Put the stub-backed site s in place: trace its pages, write its stub st,
+ * then the site word (s->patched, the branch), each flushed. On failure
+ * nothing of it is left (the TC bytes under the stub are put back).
+ */
+int abt_install_stub(struct abt_rt *rt, const struct abt_site *s,
+		     const struct abt_stub *st)
+{
+	u8 *undo = rt->scratch.undo;
+	u32 len = 4 * st->nwords;
+	int rc;
+
+	rc = abt_trace_site(rt, s);
+	if (rc)
+		return rc;
+	rc = stub_write(rt, st, undo);
+	if (rc)
+		goto err_trace;
+	/* Only now: the stub must be complete before the branch appears. */
+	rc = abt_write32(rt, s->pc, s->patched);
+	if (rc) {
+		rt->ops->write(rt->port, st->ea, undo, len);
+		rt->ops->flush_icache(rt->port, st->ea, len);
+		goto err_trace;
+	}
+	rt->ops->flush_icache(rt->port, s->pc, 4);
+	return 0;
+
+err_trace:
+	abt_untrace_site(rt, s);
+	return rc;
+}
+
 static int patch_stub(struct abt_rt *rt, struct abt_site *s)
 {
-	struct abt_scratch *x = &rt->scratch;
+	struct abt_members *x = &rt->scratch.translate;
 	struct abt_stub *st = &x->st;
 	int n, words, rc;
 
@@ -221,31 +139,25 @@ static int patch_stub(struct abt_rt *rt, struct abt_site *s)
 	s->stub_words = st->nwords;
 	s->nmembers = n;
 	s->patched = abt_enc_b((s32)(st->ea - s->pc));
-	rc = abt_trace_site(rt, s);
+	rc = abt_install_stub(rt, s, st);
 	if (rc)
 		goto err_tc;
-	rc = abt_stub_write(rt, st, x->save);
-	if (rc)
-		goto err_trace;
-	rc = abt_write32(rt, s->pc, s->patched);
-	if (rc)
-		goto err_stub;
-	rt->ops->flush_icache(rt->port, s->pc, 4);
 	return 0;
 
-err_stub:
-	rt->ops->write(rt->port, st->ea, x->save, 4 * st->nwords);
-	rt->ops->flush_icache(rt->port, st->ea, 4 * st->nwords);
-err_trace:
-	abt_untrace_site(rt, s);
 err_tc:
 	abt_tc_free(rt, st->ea, 4 * words);
 	return rc;
 }
 
-static int translate(struct abt_rt *rt, u32 pc)
+/*
+ * Translate the rule site at pc: decode, gather a cluster, install the
+ * patch. 0 or a negative error, with guest memory and the TC as before.
+ * Counts the translation; what the profile makes of the result is the
+ * caller's (abt_translate).
+ */
+int abt_patch(struct abt_rt *rt, u32 pc)
 {
-	struct abt_scratch *x = &rt->scratch;
+	struct abt_members *x = &rt->scratch.translate;
 	struct abt_site *s;
 	u32 w;
 	int rc;
@@ -279,70 +191,30 @@ static int translate(struct abt_rt *rt, u32 pc)
 	return 0;
 }
 
-int abt_translate(struct abt_rt *rt, u32 pc)
+/*
+ * Undo the patch of s (rule site or mirror site): its original word goes
+ * back if the patched word is still there, its stub's TC space is freed,
+ * its pages untraced. The entry stays for the caller, who releases it. If
+ * the word cannot be read or written, the patch may still be live: the
+ * site and its stub stay as they are (error).
+ */
+int abt_unpatch(struct abt_rt *rt, struct abt_site *s)
 {
-	struct abt_prof_entry *e;
-	int rc = translate(rt, pc);
-
-	e = abt_prof_lookup(rt, pc);
-	if (rc) {
-		rt->stats.translate_fail++;
-		if (e && rc == -ABT_ENOTC) {
-			e->flags |= ABT_PF_NOTC;
-			rt->notc_sites++;
-		} else if (e && rc != -ABT_EBUSY) {
-			e->flags |= ABT_PF_REFUSED;
-		}
-	} else if (e) {
-		e->flags |= ABT_PF_TRANSLATED;
-	}
-	return rc;
-}
-
-int abt_untranslate(struct abt_rt *rt, u32 pc)
-{
-	struct abt_site *s = abt_site_get(rt, pc);
-	struct abt_prof_entry *e;
 	u32 cur;
 	int rc;
 
-	if (!s)
-		return -ABT_ENOENT;
-	/* Only undo our own word: anything else there is newer. If the word
-	 * cannot be read or written, the patch may still be live: keep the
-	 * site and its stub. */
-	rc = abt_read32(rt, pc, &cur);
+	/* Only undo our own word: anything else there is newer. */
+	rc = abt_read32(rt, s->pc, &cur);
 	if (rc)
 		return rc;
 	if (cur == s->patched) {
-		rc = abt_write32(rt, pc, s->orig);
+		rc = abt_write32(rt, s->pc, s->orig);
 		if (rc)
 			return rc;
-		rt->ops->flush_icache(rt->port, pc, 4);
+		rt->ops->flush_icache(rt->port, s->pc, 4);
 	}
 	if (s->stub)
 		abt_tc_free(rt, s->stub, 4 * s->stub_words);
 	abt_untrace_site(rt, s);
-	if (s->mirror) {
-		abt_mirror_put(rt, s->mirror - 1);
-		abt_hot_forget(rt, pc);
-	}
-	e = abt_prof_lookup(rt, pc);
-	if (e) {
-		/* Count afresh: the code may have changed under the patch. */
-		e->flags = 0;
-		e->count = 0;
-	}
-	abt_site_release(rt, s);
-	rt->stats.untranslations++;
 	return 0;
-}
-
-void abt_untranslate_all(struct abt_rt *rt)
-{
-	u32 i;
-
-	for (i = 0; i < ABT_MAX_SITES && rt->nsites; i++)
-		if (rt->sites[i].pc)
-			abt_untranslate(rt, rt->sites[i].pc);
 }

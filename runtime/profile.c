@@ -1,42 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * abt exit profiler.
- *
- * Every privileged-instruction exit lands here before the port emulates the
- * instruction. Sites are counted in an open-addressed table keyed by guest
- * PC; a site whose (decayed) count reaches the profile threshold is handed
- * to abt_translate(). The common case, an already-known site, is one hash,
- * one compare of PC and word, and a few increments: no decode, no division,
- * no loop.
+ * abt exit profile: an open-addressed table keyed by guest PC, one entry
+ * per PC that trapped, holding the instruction word, its decoded rule, a
+ * decayed count and what became of the site (ABT_PF_*). abt_exit() (abt.c)
+ * counts in it and decides; this file keeps the table: lookup, claim and
+ * eviction, the outcome of a translation, and the entries that wait for
+ * TC space. Decay is lazy: an entry's count is shifted right by the
+ * epochs it missed when it is next touched (abt_prof_age).
  */
 #include "internal.h"
 
 ABT_STATIC_ASSERT(prof_slots, ABT_PROF_SLOTS == 1 << ABT_PROF_BITS);
 ABT_STATIC_ASSERT(prof_probe, ABT_PROF_PROBE <= ABT_PROF_SLOTS);
-
-static inline u32 prof_hash(u32 pc)
-{
-	/* Instructions are word aligned: the low bits carry nothing. */
-	return abt_hash(pc >> 2, ABT_PROF_BITS);
-}
-
-/* Count of e as of the current epoch: one halving per epoch it missed. */
-static inline u32 prof_aged(const struct abt_rt *rt,
-			    const struct abt_prof_entry *e)
-{
-	u32 d = rt->epoch - e->epoch;
-
-	return d < 32 ? e->count >> d : 0;
-}
-
-/* Bring e to the current epoch (lazy decay: untouched entries cost 0). */
-static inline void prof_age(const struct abt_rt *rt, struct abt_prof_entry *e)
-{
-	if (abt_unlikely(e->epoch != rt->epoch)) {
-		e->count = prof_aged(rt, e);
-		e->epoch = rt->epoch;
-	}
-}
 
 static void prof_claim(struct abt_rt *rt, struct abt_prof_entry *e, u32 pc,
 		       u32 word)
@@ -52,9 +27,6 @@ static void prof_claim(struct abt_rt *rt, struct abt_prof_entry *e, u32 pc,
 }
 
 /*
- * Everything off the common path is out of line, so that abt_exit() itself
- * needs no stack frame.
- *
  * Find pc in its probe window. Entries are never emptied once used (an
  * eviction reuses the slot), so the first empty slot ends the search.
  */
@@ -63,7 +35,7 @@ static struct abt_prof_entry *prof_find(struct abt_rt *rt, u32 pc,
 					struct abt_prof_entry **victim)
 {
 	struct abt_prof_entry *e;
-	u32 h = prof_hash(pc), i, c, best = ~0u;
+	u32 h = abt_prof_hash(pc), i, c, best = ~0u;
 
 	*empty = NULL;
 	*victim = NULL;
@@ -78,7 +50,7 @@ static struct abt_prof_entry *prof_find(struct abt_rt *rt, u32 pc,
 		/* Translated sites keep their entry: it holds their flag. */
 		if (e->flags & ABT_PF_TRANSLATED)
 			continue;
-		c = prof_aged(rt, e);
+		c = abt_prof_aged(rt, e);
 		if (c < best) {
 			best = c;
 			*victim = e;
@@ -87,9 +59,11 @@ static struct abt_prof_entry *prof_find(struct abt_rt *rt, u32 pc,
 	return NULL;
 }
 
-/* Entry for pc, claimed or evicted for it if new; NULL if none is free. */
-static abt_noinline struct abt_prof_entry *
-prof_get_slow(struct abt_rt *rt, u32 pc, u32 word)
+/*
+ * Entry for pc, claimed or evicted for it if new; NULL if none is free.
+ * Off abt_exit()'s common path (a known PC with its word), so out of line.
+ */
+struct abt_prof_entry *abt_prof_get(struct abt_rt *rt, u32 pc, u32 word)
 {
 	struct abt_prof_entry *e, *empty, *victim;
 
@@ -146,74 +120,43 @@ u32 abt_prof_count(const struct abt_rt *rt, u32 pc)
 	struct abt_prof_entry *e, *empty, *victim;
 
 	e = prof_find((struct abt_rt *)rt, pc, &empty, &victim);
-	return e ? prof_aged(rt, e) : 0;
+	return e ? abt_prof_aged(rt, e) : 0;
 }
 
-static abt_noinline void prof_next_epoch(struct abt_rt *rt)
+/*
+ * What became of the translation of e's site (rc of abt_patch): patched,
+ * waiting for TC space (-ABT_ENOTC: retried once some may have appeared),
+ * or refused for good. -ABT_EBUSY (the word is taken) marks nothing.
+ */
+void abt_prof_note(struct abt_rt *rt, struct abt_prof_entry *e, int rc)
 {
-	rt->epoch++;
-	rt->epoch_left = rt->prof->decay;
-}
-
-/* An exit from inside the TC: the original word of an exit path. */
-static abt_noinline enum abt_exit_action
-exit_in_tc(struct abt_rt *rt, u32 pc, u32 word)
-{
-	struct abt_site *s = abt_tc_owner(rt, pc);
-	struct abt_fields f;
-
-	rt->stats.exits_in_tc++;
-	rt->stats.exits_rule[abt_decode(word, &f)]++;
-	if (s)
-		s->exits++;
-	return ABT_EXIT_EMULATE;
-}
-
-/* The site reached the threshold and has no patch or refusal yet. */
-static abt_noinline enum abt_exit_action
-exit_hot(struct abt_rt *rt, struct abt_prof_entry *e)
-{
-	if (!abt_translatable(rt, e->rule)) {
-		/* The profile is constant: never look at this site again. */
+	if (!e)
+		return;
+	if (!rc) {
+		e->flags |= ABT_PF_TRANSLATED;
+	} else if (rc == -ABT_ENOTC) {
+		e->flags |= ABT_PF_NOTC;
+		rt->notc_sites++;
+	} else if (rc != -ABT_EBUSY) {
 		e->flags |= ABT_PF_REFUSED;
-		return ABT_EXIT_EMULATE;
 	}
-	return abt_translate(rt, e->pc) ? ABT_EXIT_EMULATE :
-					  ABT_EXIT_TRANSLATED;
 }
 
-static abt_noinline enum abt_exit_action
-exit_unprofiled(struct abt_rt *rt, u32 word)
+/* The patch at pc is gone: count afresh, the code may have changed. */
+void abt_prof_forget(struct abt_rt *rt, u32 pc)
 {
-	struct abt_fields f;
+	struct abt_prof_entry *e = abt_prof_lookup(rt, pc);
 
-	rt->stats.exits_rule[abt_decode(word, &f)]++;
-	return ABT_EXIT_EMULATE;
+	if (e) {
+		e->flags = 0;
+		e->count = 0;
+	}
 }
 
-enum abt_exit_action abt_exit(struct abt_rt *rt, u32 pc, u32 word)
+/* TC regions were added since tc_gen (rt->tc_gen then): news for the
+ * entries waiting for TC space. */
+void abt_prof_tc_news(struct abt_rt *rt, u32 tc_gen)
 {
-	struct abt_prof_entry *e;
-
-	rt->stats.exits++;
-	/* epoch_left stays 0 when the profile has no decay. */
-	if (rt->epoch_left && !--rt->epoch_left)
-		prof_next_epoch(rt);
-	if (abt_unlikely(pc - rt->tc_lo < rt->tc_span) && abt_in_tc(rt, pc))
-		return exit_in_tc(rt, pc, word);
-
-	e = &rt->prof_tab[prof_hash(pc)];
-	/* pc 0 marks empty entries: it must never look like a hit. */
-	if (abt_unlikely(e->pc != pc || e->word != word || !pc)) {
-		if (!pc)
-			return exit_unprofiled(rt, word);
-		e = prof_get_slow(rt, pc, word);
-		if (!e)
-			return exit_unprofiled(rt, word);
-	}
-	prof_age(rt, e);
-	rt->stats.exits_rule[e->rule]++;
-	if (++e->count < rt->prof->threshold || e->flags)
-		return ABT_EXIT_EMULATE;
-	return exit_hot(rt, e);
+	if (rt->tc_gen != tc_gen)
+		abt_prof_retry_notc(rt);
 }

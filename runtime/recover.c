@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * abt recovery: mapping a guest PC out of a stub, and runtime set-up.
+ * abt recovery: mapping a guest PC out of a stub.
  *
  * A stub must never be visible to the guest: before the port delivers an
  * interrupt (or otherwise exposes the PC) taken inside a stub, the PC is
@@ -17,10 +17,11 @@ static int read_slot(struct abt_rt *rt, int slot, u32 *v)
 			  v);
 }
 
-/* Recompose the stub of s into rt->scratch.st; 0 if it matches the site. */
+/* Recompose the stub of s into rt->scratch.recover; 0 if it matches the
+ * site. */
 static int recompose(struct abt_rt *rt, const struct abt_site *s)
 {
-	struct abt_scratch *x = &rt->scratch;
+	struct abt_members *x = &rt->scratch.recover;
 	int k, rc;
 
 	if (s->mirror) {
@@ -32,7 +33,7 @@ static int recompose(struct abt_rt *rt, const struct abt_site *s)
 	for (k = 0; k < s->nmembers; k++) {
 		if (!k)
 			x->orig[0] = s->orig;
-		else if (abt_read_orig(rt, s->pc + 4 * k, &x->orig[k], 4))
+		else if (abt_view_read(rt, s->pc + 4 * k, &x->orig[k], 4))
 			return -ABT_EIO;
 		else
 			x->orig[k] = abt_be32((const u8 *)&x->orig[k]);
@@ -71,65 +72,8 @@ u32 abt_recover_pc(struct abt_rt *rt, u32 pc, u32 gpr[32], u32 *cr)
 	if (!s || recompose(rt, s))
 		return pc;
 	i = (pc - s->stub) >> 2;
-	rec = &rt->scratch.st.rec[i];
-	restore(rt, &rt->scratch.st, rec->restore, gpr, cr);
+	rec = &rt->scratch.recover.st.rec[i];
+	restore(rt, &rt->scratch.recover.st, rec->restore, gpr, cr);
 	rt->stats.recoveries++;
 	return s->pc + 4 * rec->member + (rec->committed ? 4 : 0);
-}
-
-/* Byte loop: the runtime may not call libc (the compiler may still lower
- * this to memset, which every environment of the runtime provides). */
-static void zero(void *p, size_t n)
-{
-	u8 *b = p;
-
-	while (n--)
-		*b++ = 0;
-}
-
-static int check_profile(const struct abt_profile *prof)
-{
-	s32 d;
-
-	if (!prof->layout)
-		return -ABT_EINVAL;
-	if (abt_magic_disp(prof, ABT_SLOT_SCRATCH1, &d) ||
-	    abt_magic_disp(prof, ABT_SLOT_SCRATCH2, &d) ||
-	    abt_magic_disp(prof, ABT_SLOT_SCRATCH3, &d))
-		return -ABT_ERANGE;
-	return 0;
-}
-
-int abt_init(struct abt_rt *rt, const struct abt_profile *prof,
-	     const struct abt_port_ops *ops, void *port)
-{
-	u32 i;
-	int rc;
-
-	if (!rt || !prof || !ops || !ops->read || !ops->write ||
-	    !ops->flush_icache || !ops->set_page_perm)
-		return -ABT_EINVAL;
-	rc = check_profile(prof);
-	if (rc)
-		return rc;
-	zero(rt, sizeof(*rt));
-	rt->prof = prof;
-	rt->ops = ops;
-	rt->port = port;
-	rt->epoch_left = prof->decay;
-	rt->mirror_threshold = ABT_DEF_MIRROR_THRESHOLD;
-	rt->mirror_span = ABT_DEF_MIRROR_SPAN;
-	rt->split_min = ABT_DEF_SPLIT_MIN;
-	rt->resize_window = ABT_DEF_RESIZE_WINDOW;
-	rt->cost_dsi = ABT_DEF_COST_DSI;
-	rt->cost_miss = ABT_DEF_COST_MISS;
-	for (i = 0; i < ABT_MAX_SITES; i++)
-		rt->sites[i].next_free = i + 1 < ABT_MAX_SITES ? i + 2 : 0;
-	rt->site_free = 1;
-	for (i = 0; i < prof->ntc && i < ABT_MAX_TC_REGIONS; i++) {
-		rc = abt_tc_add_region(rt, prof->tc[i].base, prof->tc[i].size);
-		if (rc)
-			return rc;
-	}
-	return 0;
 }

@@ -31,6 +31,17 @@ bool abt_tc_range(const struct abt_rt *rt, u32 ea)
 	return tc_region(rt, ea) != NULL;
 }
 
+/* Does [ea, ea+len) overlap a TC region? */
+bool abt_tc_overlaps(const struct abt_rt *rt, u32 ea, u32 len)
+{
+	u32 i;
+
+	for (i = 0; i < rt->ntc; i++)
+		if (abt_overlap(rt->tc[i].base, rt->tc[i].size, ea, len))
+			return true;
+	return false;
+}
+
 bool abt_in_tc(const struct abt_rt *rt, u32 ea)
 {
 	const struct abt_tc_region *r = tc_region(rt, ea);
@@ -53,7 +64,8 @@ static void tc_bounds(struct abt_rt *rt)
 	rt->tc_span = hi - lo + 1;
 }
 
-int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
+/* A new TC region (abt_tc_add_region, a steal); counted in rt->tc_gen. */
+int abt_tc_region_add(struct abt_rt *rt, u32 base, u32 size)
 {
 	struct abt_tc_region *r;
 	u32 start = (base + ABT_TC_GRANULE - 1) & ~(u32)(ABT_TC_GRANULE - 1);
@@ -69,10 +81,8 @@ int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
 	/* Empty, wrapping past 4 GiB, or starting at EA 0. */
 	if (!n || !start || start + (n << ABT_TC_GRANULE_SHIFT) - 1 < start)
 		return -ABT_EINVAL;
-	for (i = 0; i < rt->ntc; i++)
-		if (abt_overlap(start, n << ABT_TC_GRANULE_SHIFT,
-				rt->tc[i].base, rt->tc[i].size))
-			return -ABT_EBUSY;
+	if (abt_tc_overlaps(rt, start, n << ABT_TC_GRANULE_SHIFT))
+		return -ABT_EBUSY;
 
 	r = &rt->tc[rt->ntc++];
 	r->base = start;
@@ -84,7 +94,7 @@ int abt_tc_add_region(struct abt_rt *rt, u32 base, u32 size)
 	for (i = 0; i < ABT_TC_MAX_GRANULES; i++)
 		r->owner[i] = 0;
 	tc_bounds(rt);
-	abt_prof_retry_notc(rt);
+	rt->tc_gen++;
 	return 0;
 }
 
@@ -246,5 +256,14 @@ int abt_tc_remove_region(struct abt_rt *rt, u32 base)
 		rt->tc_lo = 0;
 		rt->tc_span = 0;
 	}
+	return 0;
+}
+
+int abt_tc_region_at(const struct abt_rt *rt, u32 i, u32 *base, u32 *size)
+{
+	if (i >= rt->ntc)
+		return -ABT_ENOENT;
+	*base = rt->tc[i].base;
+	*size = rt->tc[i].size;
 	return 0;
 }

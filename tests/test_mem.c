@@ -144,27 +144,12 @@ static struct sim *reference(struct guest *g, struct sim_state *ref)
 	return s;
 }
 
-static void print_rt(const char *what, const struct sim *s)
+static void print_rt(const char *what, struct sim *s)
 {
-	const struct abt_stats *t = &s->rt->stats;
+	char prefix[40];
 
-	print_message("%-22s exits %6llu  dsi r/w %5llu/%-5llu false %5llu  smc %llu  mirrors %llu/%llu (w %llu, refused %llu)  split/merge %llu/%llu (cost %llu, misses %llu)  stolen %llu B (reads %llu, back %llu)\n",
-		      what, (unsigned long long)s->stats.exits,
-		      (unsigned long long)t->dsi_reads,
-		      (unsigned long long)t->dsi_writes,
-		      (unsigned long long)t->dsi_false,
-		      (unsigned long long)t->smc_drops,
-		      (unsigned long long)t->mirrors,
-		      (unsigned long long)t->mirror_sites,
-		      (unsigned long long)t->mirror_writes,
-		      (unsigned long long)t->mirror_refused,
-		      (unsigned long long)t->splits,
-		      (unsigned long long)t->merges,
-		      (unsigned long long)t->merges_cost,
-		      (unsigned long long)t->tlb_misses,
-		      (unsigned long long)t->tc_stolen_bytes,
-		      (unsigned long long)t->stolen_reads,
-		      (unsigned long long)t->unsteals);
+	snprintf(prefix, sizeof(prefix), "%-22s ", what);
+	sim_print_abt_nonzero(s, stdout, prefix);
 }
 
 /* ------------------------------------------------ (a) checksum own text */
@@ -197,9 +182,9 @@ static void test_selfsum(void **state)
 	same_state(&g, s1, &ref, "selfsum");
 	/* every word of every pass trapped and was served; the hot summing
 	 * load was never mirrored (it reads code) */
-	assert_true(s1->rt->stats.dsi_reads >= passes * ((hi - lo) / 4));
-	assert_int_equal(s1->rt->stats.mirrors, 0);
-	assert_true(s1->rt->stats.mirror_refused >= 1);
+	assert_true(abt_stats_get(s1->rt)->dsi_reads >= passes * ((hi - lo) / 4));
+	assert_int_equal(abt_stats_get(s1->rt)->mirrors, 0);
+	assert_true(abt_stats_get(s1->rt)->mirror_refused >= 1);
 	assert_null(abt_site_find(s1->rt, sym(&g, "sum_load")));
 	sim_destroy(s0);
 	sim_destroy(s1);
@@ -228,12 +213,12 @@ static void test_smc(void **state)
 	print_rt("smc", s1);
 	same_state(&g, s1, &ref, "smc");
 	/* each store dropped the live patch ... */
-	assert_int_equal(s1->rt->stats.smc_drops, 3);
+	assert_int_equal(abt_stats_get(s1->rt)->smc_drops, 3);
 	/* ... and each new privileged word qualified again at the same PC:
 	 * about threshold exits per word, then translated */
 	assert_true(sim_pc_exits(s1, site) <= 3 * (thr + 1));
 	assert_true(sim_pc_exits(s1, site) >= 3 * thr);
-	assert_true(s1->rt->stats.translations[ABT_SHAPE_INPLACE] >= 3);
+	assert_true(abt_stats_get(s1->rt)->translations[ABT_SHAPE_INPLACE] >= 3);
 	/* the last word is not privileged: no site, the guest's word */
 	assert_null(abt_site_find(s1->rt, site));
 	assert_int_equal(sim_read32(s1, site), LI(4, 7));
@@ -267,7 +252,7 @@ static void test_smc_requalifies(void **state)
 	st = abt_site_find(s->rt, site);
 	assert_non_null(st);
 	assert_int_equal(st->orig, sim_read32(s, nw));	/* mfspr r4,SPRG1 */
-	assert_int_equal(s->rt->stats.smc_drops, 1);
+	assert_int_equal(abt_stats_get(s->rt)->smc_drops, 1);
 	sim_destroy(s);
 	sim_elf_free(&g.elf);
 }
@@ -295,7 +280,7 @@ static void test_mirror(void **state)
 	run(s1);
 	print_rt("mirror: features 0", s1);
 	same_state(&g, s1, &ref, "mirror, no memory features");
-	d1 = s1->rt->stats.dsi_reads + s1->rt->stats.dsi_writes;
+	d1 = abt_stats_get(s1->rt)->dsi_reads + abt_stats_get(s1->rt)->dsi_writes;
 	/* four accesses per iteration trap once the page is traced */
 	assert_true(d1 >= 4 * (loops - 2 * linux_prof()->threshold));
 
@@ -303,9 +288,9 @@ static void test_mirror(void **state)
 	run(s2);
 	print_rt("mirror: MIRROR", s2);
 	same_state(&g, s2, &ref, "mirror, with mirroring");
-	d2 = s2->rt->stats.dsi_reads + s2->rt->stats.dsi_writes;
-	assert_int_equal(s2->rt->stats.mirrors, 1);
-	assert_int_equal(s2->rt->stats.mirror_sites, 4);
+	d2 = abt_stats_get(s2->rt)->dsi_reads + abt_stats_get(s2->rt)->dsi_writes;
+	assert_int_equal(abt_stats_get(s2->rt)->mirrors, 1);
+	assert_int_equal(abt_stats_get(s2->rt)->mirror_sites, 4);
 	for (i = 0; i < 4; i++) {
 		const struct abt_site *st = abt_site_find(s2->rt,
 							  sym(&g, sites[i]));
@@ -318,7 +303,7 @@ static void test_mirror(void **state)
 	assert_true(d2 <= 4 * s2->rt->mirror_threshold + 8);
 	assert_true(d2 * 10 < d1);
 	/* the unrewritten store went to the mirror too */
-	assert_true(s2->rt->stats.mirror_writes >= 2);
+	assert_true(abt_stats_get(s2->rt)->mirror_writes >= 2);
 	/* the guest (final loads through unrewritten and rewritten PCs) saw
 	 * the values of the reference: r27..r31 are in the state compared */
 	sim_destroy(s0);
@@ -391,10 +376,10 @@ static void test_mirror_irq_every(void **state)
 	print_rt("mirror: irq every 13", s);
 	print_message("  %llu interrupts, %llu recoveries, %llu host steps\n",
 		      (unsigned long long)s->stats.irqs,
-		      (unsigned long long)s->rt->stats.recoveries,
+		      (unsigned long long)abt_stats_get(s->rt)->recoveries,
 		      (unsigned long long)s->stats.recover_steps);
 	same_state(&g, s, &ref, "mirror, interrupts every 13");
-	assert_int_equal(s->rt->stats.mirror_sites, 4);
+	assert_int_equal(abt_stats_get(s->rt)->mirror_sites, 4);
 	assert_true(s->stats.recover_steps > 0);
 	assert_int_equal(s->stats.irq_srr0_in_tc, 0);
 	sim_destroy(s0);
@@ -426,9 +411,9 @@ static void test_huge_split_merge(void **state)
 	run(s1);
 	print_rt("huge: features 0", s1);
 	same_state(&g, s1, &ref, "huge, no memory features");
-	assert_true(s1->rt->stats.dsi_false >=
+	assert_true(abt_stats_get(s1->rt)->dsi_false >=
 		    4 * (loops - 2 * linux_prof()->threshold));
-	assert_int_equal(s1->rt->stats.splits, 0);
+	assert_int_equal(abt_stats_get(s1->rt)->splits, 0);
 
 	/* with it: split after split_min false DSIs, merged when the patch
 	 * is gone, never for cost (one page of data: next to no misses) */
@@ -436,11 +421,11 @@ static void test_huge_split_merge(void **state)
 	run(s2);
 	print_rt("huge: RESIZE", s2);
 	same_state(&g, s2, &ref, "huge, resizing");
-	assert_int_equal(s2->rt->stats.splits, 1);
-	assert_int_equal(s2->rt->stats.merges, 1);
-	assert_int_equal(s2->rt->stats.merges_cost, 0);
-	assert_true(s2->rt->stats.dsi_false <= s2->rt->split_min + 4);
-	assert_true(s2->rt->stats.tlb_misses >= 1);
+	assert_int_equal(abt_stats_get(s2->rt)->splits, 1);
+	assert_int_equal(abt_stats_get(s2->rt)->merges, 1);
+	assert_int_equal(abt_stats_get(s2->rt)->merges_cost, 0);
+	assert_true(abt_stats_get(s2->rt)->dsi_false <= s2->rt->split_min + 4);
+	assert_true(abt_stats_get(s2->rt)->tlb_misses >= 1);
 	m = sim_map_of(s2, sym(&g, "counter"));
 	assert_non_null(m);
 	assert_false(m->split);
@@ -453,8 +438,8 @@ static void test_huge_split_merge(void **state)
 	run(s3);
 	print_rt("huge: RESIZE, dear miss", s3);
 	same_state(&g, s3, &ref, "huge, resizing with costly misses");
-	assert_true(s3->rt->stats.merges_cost >= 1);
-	assert_true(s3->rt->stats.splits >= 1);
+	assert_true(abt_stats_get(s3->rt)->merges_cost >= 1);
+	assert_true(abt_stats_get(s3->rt)->splits >= 1);
 
 	sim_destroy(s0);
 	sim_destroy(s1);
@@ -501,7 +486,7 @@ static void steal_run(struct guest *g, u32 poke)
 	run(s2);
 	print_rt(poke ? "steal+poke: STEAL" : "steal: STEAL", s2);
 	same_state(g, s2, &ref, "steal, stealing");
-	assert_int_equal(s2->rt->stats.tc_stolen_bytes, 4096);
+	assert_int_equal(abt_stats_get(s2->rt)->tc_stolen_bytes, 4096);
 	/* with poke the second loop runs untranslated: its range is gone */
 	assert_true(s2->stats.exits * (poke ? 2 : 4) < s1->stats.exits);
 	if (!poke) {
@@ -510,11 +495,11 @@ static void steal_run(struct guest *g, u32 poke)
 		assert_true(st->stub - ro < 4096);
 		assert_non_null(abt_mirror_find(s2->rt, ro));
 		/* the guest read all of rodata: served from the mirror */
-		assert_true(s2->rt->stats.stolen_reads >= 1024);
-		assert_int_equal(s2->rt->stats.unsteals, 0);
+		assert_true(abt_stats_get(s2->rt)->stolen_reads >= 1024);
+		assert_int_equal(abt_stats_get(s2->rt)->unsteals, 0);
 	} else {
 		/* its store gave the range back: stubs dropped, bytes home */
-		assert_int_equal(s2->rt->stats.unsteals, 1);
+		assert_int_equal(abt_stats_get(s2->rt)->unsteals, 1);
 		assert_null(abt_mirror_find(s2->rt, ro));
 		assert_null(abt_site_find(s2->rt, loop));
 	}
@@ -529,10 +514,10 @@ static void steal_run(struct guest *g, u32 poke)
 		run(s4);
 		print_rt("steal: STEAL+MIRROR", s4);
 		same_state(g, s4, &ref, "steal, stealing and mirroring");
-		assert_int_equal(s4->rt->stats.tc_stolen_bytes, 4096);
-		assert_int_equal(s4->rt->stats.mirror_sites, 1);
-		assert_int_equal(s4->rt->stats.mirrors, 0);	/* reused */
-		assert_true(s4->rt->stats.stolen_reads <=
+		assert_int_equal(abt_stats_get(s4->rt)->tc_stolen_bytes, 4096);
+		assert_int_equal(abt_stats_get(s4->rt)->mirror_sites, 1);
+		assert_int_equal(abt_stats_get(s4->rt)->mirrors, 0);	/* reused */
+		assert_true(abt_stats_get(s4->rt)->stolen_reads <=
 			    s4->rt->mirror_threshold);
 		sim_destroy(s4);
 	}
@@ -543,7 +528,7 @@ static void steal_run(struct guest *g, u32 poke)
 		sim_irq_every(s3, 13, SIM_IVOR_EXTERNAL);
 		run(s3);
 		same_state(g, s3, &ref, "steal, interrupts every 13");
-		assert_true(s3->rt->stats.recoveries > 0);
+		assert_true(abt_stats_get(s3->rt)->recoveries > 0);
 		assert_int_equal(s3->stats.irq_srr0_in_tc, 0);
 		sim_destroy(s3);
 	}
@@ -615,8 +600,8 @@ static void test_wide_accesses(void **state)
 		fail_msg("wide accesses: state differs with translation");
 	/* the stmw, and the load of the patched word (the lmw right after
 	 * the stmw's step is not trapped: see kvm-glue/sim/README.md) */
-	assert_true(s[1]->rt->stats.dsi_writes >= 1);
-	assert_true(s[1]->rt->stats.dsi_reads >= 1);
+	assert_true(abt_stats_get(s[1]->rt)->dsi_writes >= 1);
+	assert_true(abt_stats_get(s[1]->rt)->dsi_reads >= 1);
 	assert_int_equal(sim_get_gpr(s[1], 31), 0x7c8000a6);	/* original */
 	assert_int_equal(sim_get_gpr(s[1], 24), 0x1000 * 28 + 7);
 	sim_destroy(s[0]);

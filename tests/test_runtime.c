@@ -380,6 +380,7 @@ static void test_prof_evict(void **state)
 static void test_tc_regions(void **state)
 {
 	struct rig *g = *state;
+	u32 base, size;
 
 	assert_int_equal(abt_tc_add_region(&g->rt, TC_BASE, 0x1000), 0);
 	assert_int_equal(abt_tc_add_region(&g->rt, TC_BASE + 0x800, 0x1000),
@@ -389,8 +390,9 @@ static void test_tc_regions(void **state)
 			 -ABT_EINVAL);
 	/* Unaligned base: rounded up to a granule. */
 	assert_int_equal(abt_tc_add_region(&g->rt, FAR_BASE + 4, 0x1000), 0);
-	assert_int_equal(g->rt.tc[1].base, FAR_BASE + 16);
-	assert_int_equal(g->rt.tc[1].ngranules, 0xff0 / 16);
+	assert_int_equal(abt_tc_region_at(&g->rt, 1, &base, &size), 0);
+	assert_int_equal(base, FAR_BASE + 16);
+	assert_int_equal(size, 0xff0);
 	assert_int_equal(abt_tc_add_region(&g->rt, MID_BASE, 0x1000), 0);
 	assert_int_equal(abt_tc_add_region(&g->rt, EDGE_BASE, 0x1000), 0);
 	assert_int_equal(abt_tc_add_region(&g->rt, TC_BASE + 0x10000, 0x100),
@@ -544,7 +546,7 @@ static void test_patch_inplace(void **state)
 	abt_untranslate_all(&g->rt);
 	assert_code_is(g, snap, true);
 	assert_null(abt_site_find(&g->rt, pc));
-	assert_int_equal(g->rt.nsites, 0);
+	assert_int_equal(abt_nsites(&g->rt), 0);
 	assert_int_equal(abt_untranslate(&g->rt, pc), -ABT_ENOENT);
 	free(snap);
 }
@@ -574,7 +576,8 @@ static void test_patch_branch(void **state)
 			 (4 * s->stub_words + 15) & ~15u);
 	/* The main path ends with `b pc + 4`. */
 	{
-		struct abt_stub *st = &g->rt.scratch.st;
+		static struct abt_stub stub_buf;
+		struct abt_stub *st = &stub_buf;
 		enum abt_rule r = g->r_wrteei1;
 		struct abt_fields f;
 		u32 orig = W_WRTEEI(1);
@@ -673,7 +676,7 @@ static void assert_refused(struct rig *g, u32 pc, int err, const u8 *snap)
 	assert_int_equal(g->rt.stats.translate_fail, fails + 1);
 	assert_code_is(g, snap, true);
 	assert_null(abt_site_find(&g->rt, pc));
-	assert_int_equal(g->rt.nsites, 0);
+	assert_int_equal(abt_nsites(&g->rt), 0);
 	assert_int_equal(g->rt.stats.tc_bytes, 0);
 	assert_false(abt_page_traced(&g->rt, pc));
 	assert_int_equal(perm_of(&g->port, pc), ABT_PERM_RWX);
@@ -872,7 +875,7 @@ static void test_trace_write(void **state)
 	/* Elsewhere on the page: nothing dropped. */
 	assert_int_equal(abt_trace_write(&g->rt, pc + 4, 4), 0);
 	assert_int_equal(abt_trace_write(&g->rt, pc + 0x10c, 1), 0);
-	assert_int_equal(g->rt.nsites, 3);
+	assert_int_equal(abt_nsites(&g->rt), 3);
 	/* One byte of the inplace word. */
 	assert_int_equal(abt_trace_write(&g->rt, pc + 3, 1), 1);
 	assert_int_equal(get32(g, pc), W_MFMSR(3));
@@ -893,7 +896,7 @@ static void test_trace_write(void **state)
 	assert_int_equal(abt_trace_write(&g->rt, stub + 4, 2), 1);
 	assert_null(abt_site_find(&g->rt, pc + 0x200));
 	assert_int_equal(get32(g, pc + 0x200), W_WRTEEI(1));
-	assert_int_equal(g->rt.nsites, 0);
+	assert_int_equal(abt_nsites(&g->rt), 0);
 	assert_false(abt_page_traced(&g->rt, pc));
 	assert_false(abt_page_traced(&g->rt, stub));
 	assert_int_equal(g->rt.stats.untranslations, 3);
@@ -902,7 +905,7 @@ static void test_trace_write(void **state)
 	assert_int_equal(abt_translate(&g->rt, pc), 0);
 	assert_int_equal(abt_translate(&g->rt, pc + 0x200), 0);
 	assert_int_equal(abt_trace_write(&g->rt, pc - 0x10, 0x1000), 2);
-	assert_int_equal(g->rt.nsites, 0);
+	assert_int_equal(abt_nsites(&g->rt), 0);
 	assert_int_equal(g->rt.stats.trace_writes, 6);
 }
 
@@ -976,7 +979,7 @@ static void check_recovery(struct rig *g, u32 pc, int n)
 	for (k = 0; k < n; k++) {
 		u8 b[4];
 
-		assert_int_equal(abt_read_orig(&g->rt, pc + 4 * k, b, 4), 0);
+		assert_int_equal(abt_view_read(&g->rt, pc + 4 * k, b, 4), 0);
 		orig[k] = abt_be32(b);
 		rules[k] = abt_decode(orig[k], &f[k]);
 	}
@@ -1091,7 +1094,7 @@ static void test_recover_cluster(void **state)
 	check_recovery(g, pc, 4);
 	s = abt_site_find(&g->rt, pc);
 	if (abt_rules[g->r_wrteei0].ntemps)
-		assert_int_equal(g->rt.scratch.st.t[0], 10);
+		assert_int_equal(g->rt.scratch.recover.st.t[0], 10);
 	/* A member word rewritten later: recovery reads the original. */
 	if (abt_rules[g->r_mfmsr].shape == ABT_SHAPE_INPLACE) {
 		assert_int_equal(abt_translate(&g->rt, pc + 4), 0);
@@ -1501,7 +1504,7 @@ static void test_mem_resize_cost(void **state)
 	put32(g, site, W_MFMSR(3));
 	assert_int_equal(abt_translate(&g->rt, site), 0);
 	assert_true(abt_page_traced(&g->rt, site));
-	assert_int_equal(g->rt.maps[0].traced, 1);
+	assert_int_equal(abt_map_find(&g->rt, data)->traced, 1);
 	/* untraced page of a restricted mapping: false DSIs, then a split */
 	assert_int_equal(abt_access_class(&g->rt, 0, data, 4), ABT_ACC_FALSE);
 	for (i = 0; i < g->rt.split_min; i++)
@@ -1518,7 +1521,7 @@ static void test_mem_resize_cost(void **state)
 	assert_int_equal(n_merge, 0);
 	/* the saved DSIs were split_min per a few ticks: the rate is high;
 	 * misses beyond rate * cost_dsi / cost_miss in a window merge it */
-	abt_tlb_miss(&g->rt, data, g->rt.maps[0].saved_rate *
+	abt_tlb_miss(&g->rt, data, abt_map_find(&g->rt, data)->saved_rate *
 		     g->rt.cost_dsi / g->rt.cost_miss + 1);
 	abt_tick(&g->rt, g->rt.resize_window);
 	assert_int_equal(n_merge, 1);
@@ -1531,10 +1534,10 @@ static void test_mem_resize_cost(void **state)
 	assert_int_equal(abt_untranslate(&g->rt, site), 0);
 	assert_int_equal(n_merge, 2);
 	assert_int_equal(g->rt.stats.merges, 2);
-	assert_int_equal(g->rt.maps[0].traced, 0);
+	assert_int_equal(abt_map_find(&g->rt, data)->traced, 0);
 	/* no mapping: no false DSIs */
 	abt_guest_unmap(&g->rt, 0, 64u << 20);
-	assert_int_equal(g->rt.nmaps, 0);
+	assert_int_equal(abt_nmaps(&g->rt), 0);
 }
 
 /* A page read over and over gives its patches up after read_burst loads,
@@ -1556,7 +1559,7 @@ static void test_mem_read_burst(void **state)
 	assert_non_null(abt_site_find(&g->rt, site));
 	assert_int_equal(g->rt.stats.read_bursts, 0);
 	/* on: the (read_burst + 1)th load drops it, the page is free */
-	g->rt.read_burst = 5;
+	abt_set_read_burst(&g->rt, 5);
 	for (i = 0; i < 5; i++)
 		abt_dsi(&g->rt, ld, CODE_BASE + 4 * i, 4, false, b);
 	assert_non_null(abt_site_find(&g->rt, site));

@@ -374,6 +374,7 @@ static void test_loop_same_state(void **state)
 	struct guest g;
 	struct sim_state a, b;
 	struct sim *s0, *s1;
+	const struct abt_site *site;
 	u32 thr = linux_prof()->threshold, loops, i, k;
 	int bad = 0;
 
@@ -395,7 +396,7 @@ static void test_loop_same_state(void **state)
 	assert_true(s1->stats.exits * 20 < s0->stats.exits);
 	/* the runtime's per-rule counts are the sim's */
 	for (i = 0; i < ABT_RULE_COUNT; i++)
-		assert_int_equal(s1->rt->stats.exits_rule[i],
+		assert_int_equal(abt_stats_get(s1->rt)->exits_rule[i],
 				 s1->stats.exits_rule[i]);
 
 	/* every hot site of a translatable rule: about threshold exits */
@@ -421,13 +422,14 @@ static void test_loop_same_state(void **state)
 
 	/* reads of patched code saw original words (code_sum in r27 and
 	 * memory matched); the smc store dropped the smc_site patch */
-	assert_true(s1->rt->stats.trace_reads > 0);
+	assert_true(abt_stats_get(s1->rt)->trace_reads > 0);
 	assert_true(s1->stats.trace_write_faults >= 1);
 	assert_null(abt_site_find(s1->rt, g.smc_site));
 	assert_int_equal(sim_read32(s1, g.smc_site), LI(4, 0x1234));
 	/* some stubs exist: clusters and/or branch stubs */
-	for (i = 0, k = 0; i < ABT_MAX_SITES; i++)
-		k += s1->rt->sites[i].pc && s1->rt->sites[i].stub;
+	k = 0;
+	abt_for_each_site(s1->rt, site)
+		k += !!site->stub;
 	assert_true(k > 0);
 
 	sim_destroy(s0);
@@ -447,6 +449,7 @@ static void test_irq_at_every_stub_word(void **state)
 	struct sim_state ref, plain, st;
 	struct sim *s;
 	u32 loops = 6 * linux_prof()->threshold + 20;
+	const struct abt_site *site;
 	u32 *words, nwords = 0, i, w, taken = 0;
 	u64 recovered = 0;
 
@@ -463,11 +466,7 @@ static void test_irq_at_every_stub_word(void **state)
 		fail_msg("reference state differs with translation");
 	words = calloc(ABT_MAX_SITES * ABT_MAX_STUB_WORDS, sizeof(*words));
 	assert_non_null(words);
-	for (i = 0; i < ABT_MAX_SITES; i++) {
-		const struct abt_site *site = &s->rt->sites[i];
-
-		if (!site->pc || !site->stub)
-			continue;
+	abt_for_each_site(s->rt, site) {
 		for (w = 0; w < site->stub_words; w++)
 			words[nwords++] = site->stub + 4 * w;
 	}
@@ -485,7 +484,7 @@ static void test_irq_at_every_stub_word(void **state)
 		assert_true(count <= 1);
 		assert_int_equal(count, s->stats.irqs);
 		taken += count;
-		recovered += s->rt->stats.recoveries;
+		recovered += abt_stats_get(s->rt)->recoveries;
 		if (s->stats.irq_srr0_in_tc)
 			fail_msg("irq at 0x%08x: SRR0 pointed into the TC",
 				 words[i]);

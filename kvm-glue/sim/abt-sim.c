@@ -262,29 +262,8 @@ static int compare(struct sim *stock, struct sim *abt, const char *path)
 	       (unsigned long long)stock->stats.insns,
 	       (unsigned long long)abt->stats.insns);
 	if (abt->rt) {
-		const struct abt_stats *st = &abt->rt->stats;
-
-		printf("\nabt: DSIs on traced pages %llu reads, %llu writes, "
-		       "%llu false; %llu mirrors (%llu accesses rewritten); "
-		       "%llu splits, %llu merges; %llu TC bytes stolen\n",
-		       (unsigned long long)st->dsi_reads,
-		       (unsigned long long)st->dsi_writes,
-		       (unsigned long long)st->dsi_false,
-		       (unsigned long long)st->mirrors,
-		       (unsigned long long)st->mirror_sites,
-		       (unsigned long long)st->splits,
-		       (unsigned long long)st->merges,
-		       (unsigned long long)st->tc_stolen_bytes);
-		printf("abt: %llu inplace, %llu branch, %llu cluster translations "
-		       "(%llu failed), %llu TC bytes, %llu traced reads, "
-		       "%llu traced writes\n",
-		       (unsigned long long)st->translations[ABT_SHAPE_INPLACE],
-		       (unsigned long long)st->translations[ABT_SHAPE_BRANCH],
-		       (unsigned long long)st->translations[ABT_SHAPE_CLUSTER],
-		       (unsigned long long)st->translate_fail,
-		       (unsigned long long)st->tc_bytes,
-		       (unsigned long long)st->trace_reads,
-		       (unsigned long long)st->trace_writes);
+		printf("\n");
+		sim_print_abt_nonzero(abt, stdout, "abt: ");
 	}
 	if (sim_get_state(stock, &a) || sim_get_state(abt, &b)) {
 		fprintf(stderr, "%s: error: cannot read the final state\n", prog);

@@ -113,8 +113,8 @@ static bool page_traced(struct sim *s, u32 ea)
 	return s->rt && abt_page_traced(s->rt, ea);
 }
 
-/* Guest view of memory; `inspect` keeps the runtime's trace_reads stat
- * untouched (a tool looking, not a guest access). */
+/* Guest view of memory; `inspect`: a tool looking, not a guest access,
+ * which the runtime does not count (abt_view_read). */
 static int read_guest(struct sim *s, u32 ea, void *buf, u32 len,
 		      bool inspect)
 {
@@ -128,13 +128,13 @@ static int read_guest(struct sim *s, u32 ea, void *buf, u32 len,
 		if (n > len)
 			n = len;
 		if (page_traced(s, ea)) {
-			u64 saved = s->rt->stats.trace_reads;
-			int ret = abt_trace_read(s->rt, ea, p, n);
+			int ret = inspect ? abt_view_read(s->rt, ea, p, n) :
+					    abt_trace_read(s->rt, ea, p, n);
 
-			if (inspect)
-				s->rt->stats.trace_reads = saved;
 			if (ret < 0)
-				return sim_errf(s, "abt_trace_read(0x%08x, %u) failed: %d",
+				return sim_errf(s, "%s(0x%08x, %u) failed: %d",
+						inspect ? "abt_view_read" :
+							  "abt_trace_read",
 						ea, n, ret);
 		}
 		p += n;
@@ -1235,47 +1235,75 @@ void sim_print_stats(struct sim *s, FILE *f)
 			(unsigned long long)s->stats.waits,
 			(unsigned long long)s->stats.waits_left_tc);
 	if (s->rt) {
-		const struct abt_stats *rs = &s->rt->stats;
-
-		fprintf(f, "translations             %12llu inplace, %llu branch, %llu cluster (%llu failed)\n",
-			(unsigned long long)rs->translations[ABT_SHAPE_INPLACE],
-			(unsigned long long)rs->translations[ABT_SHAPE_BRANCH],
-			(unsigned long long)rs->translations[ABT_SHAPE_CLUSTER],
-			(unsigned long long)rs->translate_fail);
-		fprintf(f, "untranslations           %12llu\n",
-			(unsigned long long)rs->untranslations);
-		fprintf(f, "TC bytes                 %12llu (peak %llu)\n",
-			(unsigned long long)rs->tc_bytes,
-			(unsigned long long)rs->tc_bytes_peak);
-		fprintf(f, "traced reads / writes    %12llu / %llu\n",
-			(unsigned long long)rs->trace_reads,
-			(unsigned long long)rs->trace_writes);
-		fprintf(f, "PCs recovered from stubs %12llu (%llu then stepped "
-			"by the host)\n", (unsigned long long)rs->recoveries,
+		fprintf(f, "PCs stepped by the host  %12llu (rolled back out of a stub)\n",
 			(unsigned long long)s->stats.recover_steps);
-		fprintf(f, "DSIs traced reads/writes %12llu / %llu (false: %llu)\n",
-			(unsigned long long)rs->dsi_reads,
-			(unsigned long long)rs->dsi_writes,
-			(unsigned long long)rs->dsi_false);
-		fprintf(f, "patches dropped by SMC   %12llu\n",
-			(unsigned long long)rs->smc_drops);
-		fprintf(f, "mirrors / accesses       %12llu / %llu (%llu writes routed, %llu refused)\n",
-			(unsigned long long)rs->mirrors,
-			(unsigned long long)rs->mirror_sites,
-			(unsigned long long)rs->mirror_writes,
-			(unsigned long long)rs->mirror_refused);
-		fprintf(f, "splits / merges          %12llu / %llu (%llu by cost, %llu TLB misses)\n",
-			(unsigned long long)rs->splits,
-			(unsigned long long)rs->merges,
-			(unsigned long long)rs->merges_cost,
-			(unsigned long long)rs->tlb_misses);
-		fprintf(f, "TC bytes stolen          %12llu (%llu reads served, %llu given back)\n",
-			(unsigned long long)rs->tc_stolen_bytes,
-			(unsigned long long)rs->stolen_reads,
-			(unsigned long long)rs->unsteals);
-		fprintf(f, "steal hints mapped RW    %12llu (passed over)\n",
-			(unsigned long long)rs->steal_writable);
+		fprintf(f, "abt runtime counters:\n");
+		sim_print_abt_stats(s, f);
 	}
+}
+
+void sim_print_abt_stats(struct sim *s, FILE *f)
+{
+	const struct abt_stats *st;
+	unsigned int i;
+
+	if (!s->rt)
+		return;
+	st = abt_stats_get(s->rt);
+	for (i = 0; i < ABT_NSTATS; i++)
+		fprintf(f, "  %-22s %12llu  %s\n", abt_stat_name(i),
+			(unsigned long long)abt_stat_value(st, i),
+			abt_stat_meaning(i));
+}
+
+/* Print item at *col, wrapping below the prefix (w columns) when it would
+ * pass column 78; a wrapped item loses its leading ", ". */
+static void put_wrapped(FILE *f, const char *item, unsigned int *col,
+			unsigned int w)
+{
+	size_t n = strlen(item);
+
+	if (*col + n > 78 && *col > w) {
+		fprintf(f, ",\n%*s", (int)w, "");
+		*col = w;
+		item += 2;
+		n -= 2;
+	}
+	fputs(item, f);
+	*col += n;
+}
+
+void sim_print_abt_nonzero(struct sim *s, FILE *f, const char *prefix)
+{
+	const struct abt_stats *st;
+	unsigned int i, n = 0, w = strlen(prefix), col = w;
+	char item[64];
+
+	if (!s->rt)
+		return;
+	st = abt_stats_get(s->rt);
+	fputs(prefix, f);
+	for (i = 0; i < ABT_NSTATS; i++) {
+		if (!abt_stat_value(st, i))
+			continue;
+		snprintf(item, sizeof(item), ", %s %llu", abt_stat_name(i),
+			 (unsigned long long)abt_stat_value(st, i));
+		if (n++) {
+			put_wrapped(f, item, &col, w);
+		} else {
+			fputs(item + 2, f);
+			col += strlen(item + 2);
+		}
+	}
+	if (n < ABT_NSTATS) {
+		snprintf(item, sizeof(item), n ? "; the other %u: 0" :
+			 "all %u counters 0", ABT_NSTATS - n);
+		if (n && col + strlen(item) > 78)
+			fprintf(f, ";\n%*s%s", (int)w, "", item + 2);
+		else
+			fputs(item, f);
+	}
+	fputs("\n", f);
 }
 
 /* ------------------------------------------------------------ setup */

@@ -263,6 +263,11 @@ void sim_print_state(const struct sim_state *st, FILE *f);
 int sim_diff_state(const struct sim_state *a, const struct sim_state *b,
 		   FILE *f);
 void sim_print_stats(struct sim *s, FILE *f);
+/* The runtime's counters (abt.h ABT_STATS; nothing without translation):
+ * all, one a line with what they count, or those that are not 0 as
+ * "name value" pairs after prefix, wrapped below it. */
+void sim_print_abt_stats(struct sim *s, FILE *f);
+void sim_print_abt_nonzero(struct sim *s, FILE *f, const char *prefix);
 
 /* Exits seen at pc (0 if none); the histogram keeps the first
  * SIM_PC_HIST distinct PCs. */

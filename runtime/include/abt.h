@@ -210,55 +210,89 @@ struct abt_steal_hint {
 	u32 accesses;		/* guest data accesses seen in it */
 };
 
-struct abt_stats {
-	u64 exits;			/* abt_exit calls */
-	u64 exits_rule[ABT_RULE_COUNT];
-	u64 exits_in_tc;		/* exits whose PC was inside a stub
-					 * (not profiled; see abt_site.exits) */
-	u64 translations[4];		/* by enum abt_shape */
-	u64 translate_fail;
-	u64 untranslations;
-	u64 tc_bytes;			/* currently allocated */
-	u64 tc_bytes_peak;
-	u64 trace_reads;		/* guest reads served from original bytes */
-	u64 trace_writes;		/* guest writes to traced pages */
-	u64 recoveries;			/* PCs mapped back out of a stub */
-	u64 prof_evictions;
-	u64 notc_retries;		/* sites that found no TC space, retried
-					 * after TC space may have appeared */
-	/* memory features (abt_dsi, abt_guest_map, abt_tlb_miss) */
-	u64 dsi_reads;			/* DSIs on traced pages: loads */
-	u64 dsi_writes;			/* ... stores */
-	u64 dsi_false;			/* DSIs on untraced pages that share a
-					 * restricted (unsplit) mapping */
-	u64 smc_drops;			/* patches dropped by guest writes */
-	u64 mirrors;			/* data mirrors made */
-	u64 mirror_sites;		/* data accesses rewritten to a mirror */
-	u64 mirror_writes;		/* trapped writes copied into a mirror */
-	u64 mirror_refused;		/* hot PCs that could not be mirrored */
-	u64 splits;
-	u64 merges;			/* all merges ... */
-	u64 merges_cost;		/* ... of which: the split cost more */
-	u64 tlb_misses;			/* reported in split mappings */
-	u64 tc_stolen_bytes;		/* TC space taken from stolen ranges */
-	u64 stolen_reads;		/* guest reads served from a steal mirror */
-	u64 unsteals;			/* stolen ranges given back (a write) */
-	u64 steal_writable;		/* hints passed over: mapped writable */
-	u64 read_bursts;		/* pages that gave their patches up to
-					 * a burst of loads (abt_dsi) */
-	u64 burst_drops;		/* ... patches dropped so */
-};
-
 /*
- * Working storage of translation and recovery, kept out of the (kernel)
- * stack. All calls on one struct abt_rt must be serialised by the caller.
+ * The runtime's counters, in the order printers list them: C(name,
+ * meaning) is a u64 field of struct abt_stats, E(name, element, meaning)
+ * an element of one of its arrays. The struct's fields and every printer
+ * (through abt_stat_name(), abt_stat_meaning() and abt_stat_value()) come
+ * from this one list.
  */
-struct abt_scratch {
+#define ABT_STATS(C, E) \
+	C(exits, "abt_exit calls") \
+	C(exits_in_tc, "exits from inside a stub (not profiled)") \
+	E(translations_inplace, translations[ABT_SHAPE_INPLACE], \
+	  "sites patched in place") \
+	E(translations_branch, translations[ABT_SHAPE_BRANCH], \
+	  "sites patched with a branch to a stub") \
+	E(translations_cluster, translations[ABT_SHAPE_CLUSTER], \
+	  "sites patched with a cluster stub") \
+	C(translate_fail, "translations that failed") \
+	C(untranslations, "patches undone") \
+	C(tc_bytes, "TC bytes allocated now") \
+	C(tc_bytes_peak, "TC bytes allocated at the peak") \
+	C(trace_reads, "guest reads served from original bytes") \
+	C(trace_writes, "guest writes to traced pages") \
+	C(recoveries, "PCs mapped back out of a stub") \
+	C(prof_evictions, "profile entries evicted") \
+	C(notc_retries, "sites retried when TC space appeared") \
+	C(dsi_reads, "DSIs on traced pages: loads") \
+	C(dsi_writes, "DSIs on traced pages: stores") \
+	C(dsi_false, "DSIs on untraced pages (unsplit mapping)") \
+	C(smc_drops, "patches dropped by guest writes") \
+	C(mirrors, "data mirrors made") \
+	C(mirror_sites, "data accesses rewritten to a mirror") \
+	C(mirror_writes, "trapped writes copied into a mirror") \
+	C(mirror_refused, "hot PCs that could not be mirrored") \
+	C(splits, "guest mappings split") \
+	C(merges, "split mappings merged back") \
+	C(merges_cost, "... of them because the split cost more") \
+	C(tlb_misses, "shadow TLB misses in split mappings") \
+	C(tc_stolen_bytes, "TC bytes taken from stolen ranges") \
+	C(stolen_reads, "guest reads served from a steal mirror") \
+	C(unsteals, "stolen ranges given back (a write)") \
+	C(steal_writable, "steal hints passed over: mapped writable") \
+	C(read_bursts, "pages that gave patches up to read bursts") \
+	C(burst_drops, "... patches dropped so")
+
+#define ABT_STAT_FIELD(name, meaning)		u64 name;
+#define ABT_STAT_ELEMENT(name, element, meaning)
+struct abt_stats {
+	u64 exits_rule[ABT_RULE_COUNT];	/* abt_exit calls by rule (printed
+					 * per rule, not in ABT_STATS) */
+	u64 translations[4];		/* by enum abt_shape */
+	ABT_STATS(ABT_STAT_FIELD, ABT_STAT_ELEMENT)
+};
+#undef ABT_STAT_FIELD
+#undef ABT_STAT_ELEMENT
+
+#define ABT_STAT_ENUM(name, ...)	ABT_STAT_##name,
+enum abt_stat {
+	ABT_STATS(ABT_STAT_ENUM, ABT_STAT_ENUM)
+	ABT_NSTATS
+};
+#undef ABT_STAT_ENUM
+
+
+/* A stub and the decoded words of its members. */
+struct abt_members {
 	struct abt_stub st;
 	enum abt_rule rules[ABT_MAX_MEMBERS];
 	struct abt_fields f[ABT_MAX_MEMBERS];
 	u32 orig[ABT_MAX_MEMBERS];
-	u8 save[ABT_MAX_STUB_WORDS * 4];	/* TC bytes under a new stub */
+};
+
+/*
+ * Working storage, kept out of the (kernel) stack. Every buffer has one
+ * user, so no buffer's contents depend on which runtime call ran last.
+ * All calls on one struct abt_rt must be serialised by the caller.
+ */
+struct abt_scratch {
+	struct abt_members translate;	/* a rule stub being installed */
+	struct abt_stub mirror;		/* a mirror stub being installed */
+	struct abt_members recover;	/* a stub recomposed (recovery) */
+	u8 undo[ABT_MAX_STUB_WORDS * 4];	/* TC bytes under a new stub */
+	u8 bounce[ABT_MAX_STUB_WORDS * 4];	/* guest bytes being copied
+						 * (original <-> mirror) */
 };
 
 struct abt_rt {
@@ -276,6 +310,9 @@ struct abt_rt {
 	struct abt_page pages[ABT_MAX_PAGES];
 	u32 ntc;
 	u32 tc_lo, tc_span;		/* bounding range of all TC regions */
+	u32 tc_gen;			/* TC regions added so far: a steal
+					 * adds one deep inside a call, the
+					 * entry point tells the profile */
 	struct abt_tc_region tc[ABT_MAX_TC_REGIONS];
 	struct abt_stats stats;
 	struct abt_scratch scratch;
@@ -482,9 +519,74 @@ int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32]);
 /* Mirror holding ea (data or stolen), or NULL. */
 const struct abt_mirror *abt_mirror_find(const struct abt_rt *rt, u32 ea);
 
+/* ---------------------------------------------------------------------
+ * What a port reads of the runtime's state, and the one tunable it sets
+ * at run time. A port allocates struct abt_rt, but its fields are the
+ * runtime's: a port uses these calls, never the fields.
+ */
+
 /* Lookups for tools and tests. */
 const struct abt_site *abt_site_find(const struct abt_rt *rt, u32 pc);
 u32 abt_prof_count(const struct abt_rt *rt, u32 pc);
+
+u32 abt_nsites(const struct abt_rt *rt);	/* sites patched */
+u32 abt_nmaps(const struct abt_rt *rt);		/* guest mappings recorded */
+u32 abt_nmirrors(const struct abt_rt *rt);	/* mirrors, data and stolen */
+const struct abt_profile *abt_profile_of(const struct abt_rt *rt);
+const struct abt_stats *abt_stats_get(const struct abt_rt *rt);
+/* Counter i (enum abt_stat, 0 .. ABT_NSTATS - 1) of ABT_STATS: its name
+ * (as in the list), what it counts, its value in st. */
+const char *abt_stat_name(unsigned int i);
+const char *abt_stat_meaning(unsigned int i);
+u64 abt_stat_value(const struct abt_stats *st, unsigned int i);
+
+/*
+ * The sites in use, in table order: abt_site_next(rt, NULL) is the first,
+ * NULL after the last. The loop may drop the site at hand
+ * (abt_untranslate): the walk goes on from its table slot.
+ */
+const struct abt_site *abt_site_next(const struct abt_rt *rt,
+				     const struct abt_site *s);
+#define abt_for_each_site(rt, s) \
+	for ((s) = abt_site_next((rt), NULL); (s); \
+	     (s) = abt_site_next((rt), (s)))
+
+/* The recorded guest mapping holding ea, or NULL. */
+const struct abt_map *abt_map_find(const struct abt_rt *rt, u32 ea);
+/* The recorded guest mappings, as abt_site_next. */
+const struct abt_map *abt_map_next(const struct abt_rt *rt,
+				   const struct abt_map *m);
+#define abt_for_each_map(rt, m) \
+	for ((m) = abt_map_next((rt), NULL); (m); \
+	     (m) = abt_map_next((rt), (m)))
+
+/* The steal hints given (abt_steal_hint), as abt_site_next. */
+const struct abt_steal_hint *abt_hint_next(const struct abt_rt *rt,
+					   const struct abt_steal_hint *h);
+#define abt_for_each_hint(rt, h) \
+	for ((h) = abt_hint_next((rt), NULL); (h); \
+	     (h) = abt_hint_next((rt), (h)))
+
+/*
+ * TC region i, counting from 0 (regions added, stolen ranges): 0 and its
+ * range in *base, *size, or -ABT_ENOENT when there are no more.
+ */
+int abt_tc_region_at(const struct abt_rt *rt, u32 i, u32 *base, u32 *size);
+
+/*
+ * Load DSIs on a traced page, not taken over by a mirror, before the page
+ * gives its patches up (0, after abt_init: never). A port may change it
+ * around one abt_dsi() call, e.g. to 0 while another vCPU may be inside a
+ * stub (a burst drops patches).
+ */
+void abt_set_read_burst(struct abt_rt *rt, u32 n);
+
+/*
+ * The guest view of [ea, ea+len), as abt_trace_read gives it, but counting
+ * nothing: for a port that inspects guest memory for itself (a debugger,
+ * a dump), not for a guest access.
+ */
+int abt_view_read(struct abt_rt *rt, u32 ea, void *buf, u32 len);
 
 /*
  * A guest profile taken from a profile blob (rulesc --profile-blob,

@@ -173,6 +173,35 @@ static u64 removable_exits(const struct replay *r, const struct rp_pol *p)
 	return n;
 }
 
+/* The runtime's counters (abt.h ABT_STATS) of the abt policies, the ones
+ * not 0 in any of them. */
+static void print_counters(const struct replay *r)
+{
+	unsigned int i;
+	int q;
+
+	printf("\nabt runtime counters (--read-burst %u; those 0 in every policy left out):\n%-22s",
+	       r->read_burst, "counter");
+	for (q = 0; q < r->npol; q++)
+		if (r->pol[q].rt)
+			printf(" %11s", r->pol[q].name);
+	printf("\n");
+	for (i = 0; i < ABT_NSTATS; i++) {
+		u64 any = 0;
+
+		for (q = 0; q < r->npol; q++)
+			if (r->pol[q].rt)
+				any |= abt_stat_value(&r->pol[q].st, i);
+		if (!any)
+			continue;
+		printf("%-22s", abt_stat_name(i));
+		for (q = 0; q < r->npol; q++)
+			if (r->pol[q].rt)
+				printf(" %11" PRIu64, abt_stat_value(&r->pol[q].st, i));
+		printf("\n");
+	}
+}
+
 static void print_table(const struct replay *r, const char *path)
 {
 	const struct rp_pol *stock = find_pol(r, RP_STOCK);
@@ -218,13 +247,7 @@ static void print_table(const struct replay *r, const char *path)
 		       p->st.tc_bytes_peak, p->t_silicon_us / 1000.0,
 		       p->t_nested_us / 1000.0);
 	}
-	if (r->read_burst) {
-		printf("\nread bursts (--read-burst %u): pages that lost their patches:", r->read_burst);
-		for (q = 0; q < r->npol; q++)
-			if (r->pol[q].rt)
-				printf(" %s %" PRIu64, r->pol[q].name, r->pol[q].st.read_bursts);
-		printf("\n");
-	}
+	print_counters(r);
 	printf("\nexits by rule:\n%-18s", "rule");
 	for (q = 0; q < r->npol; q++)
 		printf(" %11s", r->pol[q].name);
@@ -270,27 +293,34 @@ static int write_csv(const struct replay *r, const char *file,
 	struct stat sb;
 	bool fresh = stat(file, &sb) != 0 || sb.st_size == 0;
 	FILE *f = fopen(file, "a");
+	unsigned int i;
 	int q;
 
 	if (!f) {
 		fprintf(stderr, "abt-replay: %s: %s\n", file, strerror(errno));
 		return -1;
 	}
-	if (fresh)
-		fprintf(f, "profile,policy,events,exec,exits,translations,dsi_traced_reads,dsi_traced_writes,dsi_false,dsi_errors,mirrored_accesses,tlb_misses,mirrors,mirror_sites,mirror_refused,splits,merges,smc_drops,read_bursts,tc_bytes_peak,tc_stolen_bytes,stub_insns,silicon_us,nested_us\n");
+	/* the replay's own columns, the runtime's counters (abt.h
+	 * ABT_STATS, as abt.NAME; 0 for stock and pv), then the cost */
+	if (fresh) {
+		fprintf(f, "profile,policy,events,exec,exits,translations,dsi_traced_reads,dsi_traced_writes,dsi_false,dsi_errors,mirrored_accesses,tlb_misses");
+		for (i = 0; i < ABT_NSTATS; i++)
+			fprintf(f, ",abt.%s", abt_stat_name(i));
+		fprintf(f, ",stub_insns,silicon_us,nested_us\n");
+	}
 	for (q = 0; q < r->npol; q++) {
 		const struct rp_pol *p = &r->pol[q];
 
 		fprintf(f, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f\n",
+			",%" PRIu64,
 			name, p->name, r->nevents, r->nexec, p->exits,
 			translations(p), p->dsi_traced_r, p->dsi_traced_w,
 			p->dsi_false, p->dsi_errors, p->mirrored_accesses,
-			p->tlb_misses, p->st.mirrors, p->st.mirror_sites, p->st.mirror_refused,
-			p->st.splits, p->st.merges, p->st.smc_drops, p->st.read_bursts,
-			p->st.tc_bytes_peak, p->st.tc_stolen_bytes, p->insns,
+			p->tlb_misses);
+		for (i = 0; i < ABT_NSTATS; i++)
+			fprintf(f, ",%" PRIu64, abt_stat_value(&p->st, i));
+		fprintf(f, ",%" PRIu64 ",%.3f,%.3f\n", p->insns,
 			p->t_silicon_us, p->t_nested_us);
 	}
 	return fclose(f) ? -1 : 0;

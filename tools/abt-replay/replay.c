@@ -466,8 +466,8 @@ static void exec_event(struct replay *r, struct rp_pol *p,
 		return;
 	}
 	p->cov_end = 0;
-	gen = (u32)(p->rt->stats.translations[1] + p->rt->stats.translations[2] +
-		    p->rt->stats.translations[3] + p->rt->stats.untranslations) + 1;
+	gen = (u32)(p->rst->translations[1] + p->rst->translations[2] +
+		    p->rst->translations[3] + p->rst->untranslations) + 1;
 	if (s->cgen[p->idx] != gen) {
 		as = abt_site_find(p->rt, ev->pc);
 		s->cgen[p->idx] = gen;
@@ -596,6 +596,7 @@ static int pol_init(struct replay *r, struct rp_pol *p, int kind,
 		errf(r, "abt_init: %d", rc);
 		return -1;
 	}
+	p->rst = abt_stats_get(p->rt);
 	for (i = 0; i < r->ntc; i++) {
 		rc = abt_tc_add_region(p->rt, r->tc[i].base, r->tc[i].size);
 		if (rc < 0) {
@@ -610,7 +611,7 @@ static int pol_init(struct replay *r, struct rp_pol *p, int kind,
 			replay_mirror_add_region(p->rt, r->mirror_base,
 						 r->mirror_size);
 		p->feat = replay_set_features(p->rt, p->feat);
-		p->rt->read_burst = r->read_burst;
+		abt_set_read_burst(p->rt, r->read_burst);
 	} else {
 		p->feat = 0;
 	}
@@ -814,7 +815,7 @@ int replay_run(struct replay *r, const char *path)
 			p->tlb_misses * c->nested_miss_us +
 			p->insns * c->insn_ns / 1000.0;
 		if (p->rt)
-			p->st = p->rt->stats;
+			p->st = *p->rst;
 	}
 	return 0;
 }

@@ -60,6 +60,7 @@ struct rp_pol {
 	int idx;			/* slot in replay.pol */
 	u32 feat;			/* ABT_FEAT_* in effect */
 	struct abt_rt *rt;		/* abt policies only */
+	const struct abt_stats *rst;	/* its counters, live */
 	struct rp_page **dir[1024];	/* guest memory, by EA */
 	u8 *perm;			/* shadow permission per 4 KiB page */
 	u8 split[RP_MAX_MAPS];

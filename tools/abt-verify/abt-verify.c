@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1013,16 +1014,12 @@ static int rebuild_and_exec(char **rules, int nrules, const char *gendir,
 			    int argc, char **argv)
 {
 	char dir[] = "/tmp/abt-verify.XXXXXX";
-	char gen[64], bin[64], inc_gen[80];
-	const char *srcs[] = {
-		"tools/abt-verify/abt-verify.c", "tools/trace/abtt.c",
-		"runtime/patch.c", "runtime/profile.c", "runtime/recover.c",
-		"runtime/stub.c", "runtime/tc.c", "runtime/trace.c",
-	};
-	const char *gens[] = { "abt_decode.c", "abt_emit.c", "abt_emulate.c",
-			       "abt_regs.c", "abt_tables.c" };
-	char *cargv[64], *rargv[64];
-	char pathbuf[32][256];
+	char gen[64], bin[64], inc_gen[80], pat[320];
+	/* the runtime and the generated code as the build has them (every
+	 * .c file in runtime/ and in the generated directory), never a list
+	 * kept by hand */
+	glob_t rt_srcs, gen_srcs;
+	char *rargv[64], **cargv;
 	int n = 0, k = 0, rc;
 
 	if (!mkdtemp(dir)) {
@@ -1051,6 +1048,23 @@ static int rebuild_and_exec(char **rules, int nrules, const char *gendir,
 		}
 	}
 	snprintf(inc_gen, sizeof(inc_gen), "-I%s", gen);
+	snprintf(pat, sizeof(pat), "%s/runtime/*.c", ABT_SRCDIR);
+	if (glob(pat, 0, NULL, &rt_srcs)) {
+		fprintf(stderr, "%s: error: no %s\n", prog, pat);
+		return 1;
+	}
+	snprintf(pat, sizeof(pat), "%s/*.c", gen);
+	if (glob(pat, 0, NULL, &gen_srcs)) {
+		fprintf(stderr, "%s: error: no %s\n", prog, pat);
+		globfree(&rt_srcs);
+		return 1;
+	}
+	cargv = calloc(rt_srcs.gl_pathc + gen_srcs.gl_pathc + 32,
+		       sizeof(*cargv));
+	if (!cargv) {
+		fprintf(stderr, "%s: error: out of memory\n", prog);
+		return 1;
+	}
 	cargv[k++] = "cc";
 	cargv[k++] = "-O2";
 	cargv[k++] = "-std=gnu99";
@@ -1059,22 +1073,22 @@ static int rebuild_and_exec(char **rules, int nrules, const char *gendir,
 	cargv[k++] = "-I" ABT_SRCDIR "/tools/trace";
 	cargv[k++] = "-DABT_SRCDIR=\"" ABT_SRCDIR "\"";
 	cargv[k++] = "-DABT_RULESC=\"" ABT_RULESC "\"";
-	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
-		snprintf(pathbuf[i], sizeof(pathbuf[i]), "%s/%s", ABT_SRCDIR,
-			 srcs[i]);
-		cargv[k++] = pathbuf[i];
-	}
-	for (size_t i = 0; i < sizeof(gens) / sizeof(gens[0]); i++) {
-		snprintf(pathbuf[16 + i], sizeof(pathbuf[16 + i]), "%s/%s", gen,
-			 gens[i]);
-		cargv[k++] = pathbuf[16 + i];
-	}
+	cargv[k++] = ABT_SRCDIR "/tools/abt-verify/abt-verify.c";
+	cargv[k++] = ABT_SRCDIR "/tools/trace/abtt.c";
+	for (size_t i = 0; i < rt_srcs.gl_pathc; i++)
+		cargv[k++] = rt_srcs.gl_pathv[i];
+	for (size_t i = 0; i < gen_srcs.gl_pathc; i++)
+		cargv[k++] = gen_srcs.gl_pathv[i];
 	cargv[k++] = "-lunicorn";
 	cargv[k++] = "-lz";
 	cargv[k++] = "-o";
 	cargv[k++] = bin;
 	cargv[k] = NULL;
-	if (run_cmd(cargv)) {
+	rc = run_cmd(cargv);
+	free(cargv);
+	globfree(&rt_srcs);
+	globfree(&gen_srcs);
+	if (rc) {
 		fprintf(stderr, "%s: error: building the verifier for those "
 			"rules failed\n", prog);
 		return 1;
@@ -1106,16 +1120,12 @@ static int rebuild_and_exec(char **rules, int nrules, const char *gendir,
 		rmdir(dir);
 		return rc;
 	}
-	for (size_t i = 0; i < sizeof(gens) / sizeof(gens[0]); i++)
-		unlink(pathbuf[16 + i]);
-	{
-		char p[128];
-		const char *hs[] = { "abt_gen.h", "abt_insn.h", "abt_types.h" };
-
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(p, sizeof(p), "%s/%s", gen, hs[i]);
-			unlink(p);
-		}
+	/* everything rulesc wrote */
+	snprintf(pat, sizeof(pat), "%s/*", gen);
+	if (!glob(pat, 0, NULL, &gen_srcs)) {
+		for (size_t i = 0; i < gen_srcs.gl_pathc; i++)
+			unlink(gen_srcs.gl_pathv[i]);
+		globfree(&gen_srcs);
 	}
 	rmdir(gen);
 	rmdir(dir);
