@@ -133,7 +133,7 @@ int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32])
 {
 	const struct abt_site *s = abt_site_get(rt, pc);
 	const struct abt_mirror *m;
-	struct abt_ls_insn l;
+	struct abt_access_insn l;
 	u32 ea, v = 0, i;
 	u8 b[4];
 	int rc;
@@ -141,38 +141,39 @@ int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32])
 	if (!s || !s->mirror || !abt_ls_decode(s->orig, &l))
 		return -ABT_ENOENT;
 	m = &rt->mirrors[s->mirror - 1];
-	ea = (l.ra ? gpr[l.ra] : 0) + (l.xform ? gpr[l.rb] : (u32)(s32)l.d);
-	if (l.store) {
-		for (i = 0; i < l.size; i++)
-			b[i] = gpr[l.rt] >> (8 * (l.brx ? i : l.size - 1 - i));
-		if (ea - m->ea <= m->size - l.size)
+	ea = (l.rA ? gpr[l.rA] : 0) +
+	     (l.flags & ABT_ACCESS_INDEXED ? gpr[l.rB] : (u32)l.d);
+	if (l.flags & ABT_ACCESS_STORE) {
+		for (i = 0; i < l.len; i++)
+			b[i] = gpr[l.rT] >> (8 * (l.flags & ABT_ACCESS_REVERSED ? i : l.len - 1 - i));
+		if (ea - m->ea <= m->size - l.len)
 			return rt->ops->write(rt->port, m->mirror_ea +
-					      (ea - m->ea), b, l.size) ?
+					      (ea - m->ea), b, l.len) ?
 			       -ABT_EIO : 0;
-		if (range_traced(rt, ea, l.size)) {
-			rc = abt_trace_write(rt, ea, l.size);
+		if (range_traced(rt, ea, l.len)) {
+			rc = abt_trace_write(rt, ea, l.len);
 			if (rc < 0)
 				return rc;
-			rc = abt_mirror_store(rt, ea, b, l.size);
+			rc = abt_mirror_store(rt, ea, b, l.len);
 			if (rc)
 				return rc;
 		}
-		if (rt->ops->write(rt->port, ea, b, l.size))
+		if (rt->ops->write(rt->port, ea, b, l.len))
 			return -ABT_EIO;
-		rt->ops->flush_icache(rt->port, ea, l.size);
+		rt->ops->flush_icache(rt->port, ea, l.len);
 		return 0;
 	}
-	if (ea - m->ea <= m->size - l.size)
+	if (ea - m->ea <= m->size - l.len)
 		rc = rt->ops->read(rt->port, m->mirror_ea + (ea - m->ea), b,
-				   l.size) ? -ABT_EIO : 0;
+				   l.len) ? -ABT_EIO : 0;
 	else
-		rc = abt_view_read(rt, ea, b, l.size);	/* the guest view */
+		rc = abt_view_read(rt, ea, b, l.len);	/* the guest view */
 	if (rc)
 		return rc;
-	for (i = 0; i < l.size; i++)
-		v |= (u32)b[i] << (8 * (l.brx ? i : l.size - 1 - i));
-	if (l.sext)
+	for (i = 0; i < l.len; i++)
+		v |= (u32)b[i] << (8 * (l.flags & ABT_ACCESS_REVERSED ? i : l.len - 1 - i));
+	if (l.flags & ABT_ACCESS_ALGEBRAIC)
 		v = (u32)(s32)(s16)v;
-	gpr[l.rt] = v;
+	gpr[l.rT] = v;
 	return 0;
 }

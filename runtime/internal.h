@@ -202,15 +202,8 @@ int abt_unpatch(struct abt_rt *rt, struct abt_site *s);
  * Data accesses that can be rewritten: non-update, non-string loads and
  * stores of 1, 2 or 4 bytes, D-form or X-form (incl. byte-reversed).
  */
-struct abt_ls_insn {
-	u8 rt, ra, rb;		/* rb: X-form only */
-	u8 xform;
-	u8 size;
-	u8 store, brx, sext;	/* store; byte-reversed; lha(x) */
-	s16 d;
-};
-
-bool abt_ls_decode(u32 w, struct abt_ls_insn *l);
+/* A guest access mirroring can rewrite (no update forms). */
+bool abt_ls_decode(u32 w, struct abt_access_insn *a);
 int abt_mirror_compose(struct abt_rt *rt, const struct abt_site *s,
 		       struct abt_stub *st);
 bool abt_hot_count(struct abt_rt *rt, u32 pc, u32 ea, u32 len);
