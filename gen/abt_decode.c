@@ -429,9 +429,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lwz;
 			a->len = 4;
 			a->flags = 0;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lwz;
 		}
@@ -442,9 +442,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lwzu;
 			a->len = 4;
 			a->flags = ABT_ACCESS_UPDATE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lwzu;
 		}
@@ -455,9 +455,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lbz;
 			a->len = 1;
 			a->flags = 0;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lbz;
 		}
@@ -468,9 +468,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lbzu;
 			a->len = 1;
 			a->flags = ABT_ACCESS_UPDATE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lbzu;
 		}
@@ -481,9 +481,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lhz;
 			a->len = 2;
 			a->flags = 0;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lhz;
 		}
@@ -494,9 +494,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lhzu;
 			a->len = 2;
 			a->flags = ABT_ACCESS_UPDATE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lhzu;
 		}
@@ -507,9 +507,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lha;
 			a->len = 2;
 			a->flags = ABT_ACCESS_ALGEBRAIC;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lha;
 		}
@@ -520,9 +520,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_lhau;
 			a->len = 2;
 			a->flags = ABT_ACCESS_UPDATE | ABT_ACCESS_ALGEBRAIC;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_lhau;
 		}
@@ -533,9 +533,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_stw;
 			a->len = 4;
 			a->flags = ABT_ACCESS_STORE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_stw;
 		}
@@ -546,9 +546,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_stwu;
 			a->len = 4;
 			a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_stwu;
 		}
@@ -559,9 +559,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_stb;
 			a->len = 1;
 			a->flags = ABT_ACCESS_STORE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_stb;
 		}
@@ -572,9 +572,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_stbu;
 			a->len = 1;
 			a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_stbu;
 		}
@@ -585,9 +585,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_sth;
 			a->len = 2;
 			a->flags = ABT_ACCESS_STORE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_sth;
 		}
@@ -598,9 +598,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 			a->form = ABT_ACCESS_sthu;
 			a->len = 2;
 			a->flags = ABT_ACCESS_STORE | ABT_ACCESS_UPDATE;
-			a->rA = (w >> 16) & 0x1fu;
-			a->rB = 0;
-			a->rT = (w >> 21) & 0x1fu;
+			a->ra = (w >> 16) & 0x1fu;
+			a->rb = 0;
+			a->rt = (w >> 21) & 0x1fu;
 			a->d = (s32)(((w >> 0) & 0xffffu) ^ 0x8000u) - 0x8000;
 			return ABT_ACCESS_sthu;
 		}
@@ -613,9 +613,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->form = ABT_ACCESS_lwzx;
 				a->len = 4;
 				a->flags = ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lwzx;
 			}
@@ -627,9 +627,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 4;
 				a->flags = ABT_ACCESS_UPDATE |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lwzux;
 			}
@@ -640,9 +640,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->form = ABT_ACCESS_lbzx;
 				a->len = 1;
 				a->flags = ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lbzx;
 			}
@@ -654,9 +654,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 1;
 				a->flags = ABT_ACCESS_UPDATE |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lbzux;
 			}
@@ -667,9 +667,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->form = ABT_ACCESS_lhzx;
 				a->len = 2;
 				a->flags = ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lhzx;
 			}
@@ -681,9 +681,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 2;
 				a->flags = ABT_ACCESS_UPDATE |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lhzux;
 			}
@@ -695,9 +695,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 2;
 				a->flags = ABT_ACCESS_ALGEBRAIC |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lhax;
 			}
@@ -710,9 +710,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->flags = ABT_ACCESS_UPDATE |
 					ABT_ACCESS_ALGEBRAIC |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lhaux;
 			}
@@ -724,9 +724,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 4;
 				a->flags = ABT_ACCESS_REVERSED |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lwbrx;
 			}
@@ -738,9 +738,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 2;
 				a->flags = ABT_ACCESS_REVERSED |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_lhbrx;
 			}
@@ -752,9 +752,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 4;
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_stwx;
 			}
@@ -766,9 +766,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 4;
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_stwux;
 			}
@@ -780,9 +780,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 1;
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_stbx;
 			}
@@ -794,9 +794,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 1;
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_stbux;
 			}
@@ -808,9 +808,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 2;
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_sthx;
 			}
@@ -822,9 +822,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->len = 2;
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_UPDATE | ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_sthux;
 			}
@@ -837,9 +837,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_REVERSED |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_stwbrx;
 			}
@@ -852,9 +852,9 @@ enum abt_access_id abt_access_decode(u32 w, struct abt_access_insn *a)
 				a->flags = ABT_ACCESS_STORE |
 					ABT_ACCESS_REVERSED |
 					ABT_ACCESS_INDEXED;
-				a->rA = (w >> 16) & 0x1fu;
-				a->rB = (w >> 11) & 0x1fu;
-				a->rT = (w >> 21) & 0x1fu;
+				a->ra = (w >> 16) & 0x1fu;
+				a->rb = (w >> 11) & 0x1fu;
+				a->rt = (w >> 21) & 0x1fu;
 				a->d = 0;
 				return ABT_ACCESS_sthbrx;
 			}
@@ -871,69 +871,69 @@ u32 abt_access_gprs(const struct abt_access_insn *a)
 {
 	switch (a->form) {
 	case ABT_ACCESS_lwz:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lwzu:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lbz:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lbzu:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lhz:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lhzu:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lha:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lhau:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_stw:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_stwu:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_stb:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_stbu:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_sth:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_sthu:
-		return 1u << a->rT | 1u << a->rA;
+		return 1u << a->rt | 1u << a->ra;
 	case ABT_ACCESS_lwzx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lwzux:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lbzx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lbzux:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lhzx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lhzux:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lhax:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lhaux:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lwbrx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_lhbrx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_stwx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_stwux:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_stbx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_stbux:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_sthx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_sthux:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_stwbrx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	case ABT_ACCESS_sthbrx:
-		return 1u << a->rT | 1u << a->rA | 1u << a->rB;
+		return 1u << a->rt | 1u << a->ra | 1u << a->rb;
 	default:
 		return 0;
 	}

@@ -418,8 +418,8 @@ int abt_emit_body(enum abt_rule r, const struct abt_emit_env *env,
 static u32 enc_access_lwz(const struct abt_access_insn *a)
 {
 	return 0x80000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -427,8 +427,8 @@ static u32 enc_access_lwz(const struct abt_access_insn *a)
 static u32 enc_access_lwzu(const struct abt_access_insn *a)
 {
 	return 0x84000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -436,8 +436,8 @@ static u32 enc_access_lwzu(const struct abt_access_insn *a)
 static u32 enc_access_lbz(const struct abt_access_insn *a)
 {
 	return 0x88000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -445,8 +445,8 @@ static u32 enc_access_lbz(const struct abt_access_insn *a)
 static u32 enc_access_lbzu(const struct abt_access_insn *a)
 {
 	return 0x8c000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -454,8 +454,8 @@ static u32 enc_access_lbzu(const struct abt_access_insn *a)
 static u32 enc_access_lhz(const struct abt_access_insn *a)
 {
 	return 0xa0000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -463,8 +463,8 @@ static u32 enc_access_lhz(const struct abt_access_insn *a)
 static u32 enc_access_lhzu(const struct abt_access_insn *a)
 {
 	return 0xa4000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -472,8 +472,8 @@ static u32 enc_access_lhzu(const struct abt_access_insn *a)
 static u32 enc_access_lha(const struct abt_access_insn *a)
 {
 	return 0xa8000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -481,8 +481,8 @@ static u32 enc_access_lha(const struct abt_access_insn *a)
 static u32 enc_access_lhau(const struct abt_access_insn *a)
 {
 	return 0xac000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -490,8 +490,8 @@ static u32 enc_access_lhau(const struct abt_access_insn *a)
 static u32 enc_access_stw(const struct abt_access_insn *a)
 {
 	return 0x90000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -499,8 +499,8 @@ static u32 enc_access_stw(const struct abt_access_insn *a)
 static u32 enc_access_stwu(const struct abt_access_insn *a)
 {
 	return 0x94000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -508,8 +508,8 @@ static u32 enc_access_stwu(const struct abt_access_insn *a)
 static u32 enc_access_stb(const struct abt_access_insn *a)
 {
 	return 0x98000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -517,8 +517,8 @@ static u32 enc_access_stb(const struct abt_access_insn *a)
 static u32 enc_access_stbu(const struct abt_access_insn *a)
 {
 	return 0x9c000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -526,8 +526,8 @@ static u32 enc_access_stbu(const struct abt_access_insn *a)
 static u32 enc_access_sth(const struct abt_access_insn *a)
 {
 	return 0xb0000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -535,8 +535,8 @@ static u32 enc_access_sth(const struct abt_access_insn *a)
 static u32 enc_access_sthu(const struct abt_access_insn *a)
 {
 	return 0xb4000000u |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
 	       ((((u32)a->d >> 0) & 0xffffu) << 0);
 }
 
@@ -544,162 +544,162 @@ static u32 enc_access_sthu(const struct abt_access_insn *a)
 static u32 enc_access_lwzx(const struct abt_access_insn *a)
 {
 	return 0x7c00002eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:401: lwzux */
 static u32 enc_access_lwzux(const struct abt_access_insn *a)
 {
 	return 0x7c00006eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:402: lbzx */
 static u32 enc_access_lbzx(const struct abt_access_insn *a)
 {
 	return 0x7c0000aeu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:403: lbzux */
 static u32 enc_access_lbzux(const struct abt_access_insn *a)
 {
 	return 0x7c0000eeu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:404: lhzx */
 static u32 enc_access_lhzx(const struct abt_access_insn *a)
 {
 	return 0x7c00022eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:405: lhzux */
 static u32 enc_access_lhzux(const struct abt_access_insn *a)
 {
 	return 0x7c00026eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:406: lhax */
 static u32 enc_access_lhax(const struct abt_access_insn *a)
 {
 	return 0x7c0002aeu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:407: lhaux */
 static u32 enc_access_lhaux(const struct abt_access_insn *a)
 {
 	return 0x7c0002eeu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:408: lwbrx */
 static u32 enc_access_lwbrx(const struct abt_access_insn *a)
 {
 	return 0x7c00042cu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:409: lhbrx */
 static u32 enc_access_lhbrx(const struct abt_access_insn *a)
 {
 	return 0x7c00062cu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:410: stwx */
 static u32 enc_access_stwx(const struct abt_access_insn *a)
 {
 	return 0x7c00012eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:411: stwux */
 static u32 enc_access_stwux(const struct abt_access_insn *a)
 {
 	return 0x7c00016eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:412: stbx */
 static u32 enc_access_stbx(const struct abt_access_insn *a)
 {
 	return 0x7c0001aeu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:413: stbux */
 static u32 enc_access_stbux(const struct abt_access_insn *a)
 {
 	return 0x7c0001eeu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:414: sthx */
 static u32 enc_access_sthx(const struct abt_access_insn *a)
 {
 	return 0x7c00032eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:415: sthux */
 static u32 enc_access_sthux(const struct abt_access_insn *a)
 {
 	return 0x7c00036eu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:416: stwbrx */
 static u32 enc_access_stwbrx(const struct abt_access_insn *a)
 {
 	return 0x7c00052cu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 /* rules/booke.rule:417: sthbrx */
 static u32 enc_access_sthbrx(const struct abt_access_insn *a)
 {
 	return 0x7c00072cu |
-	       ((((u32)a->rT >> 0) & 0x1fu) << 21) |
-	       ((((u32)a->rA >> 0) & 0x1fu) << 16) |
-	       ((((u32)a->rB >> 0) & 0x1fu) << 11);
+	       ((((u32)a->rt >> 0) & 0x1fu) << 21) |
+	       ((((u32)a->ra >> 0) & 0x1fu) << 16) |
+	       ((((u32)a->rb >> 0) & 0x1fu) << 11);
 }
 
 u32 abt_access_encode(const struct abt_access_insn *a)
@@ -817,21 +817,21 @@ int abt_tmpl_mirror(const struct abt_emit_env *env,
 	if ((u32)(!((a->flags & ABT_ACCESS_INDEXED) != 0))) {
 		/* 436: if (!indexed)     addi t0, rA, d */
 		v[0] = (s32)(env->t[0]);
-		v[1] = (s32)(a->rA);
+		v[1] = (s32)(a->ra);
 		v[2] = (s32)(a->d);
 		if (!(abt_simm_fits(v[2])))
 			return -ABT_ERANGE;
 		buf[4] = abt_enc_addi(v[0], v[1], v[2]);
-	} else if ((u32)(a->rA != 0x0u)) {
+	} else if ((u32)(a->ra != 0x0u)) {
 		/* 437: else if (rA != 0) add  t0, rA, rB */
 		v[0] = (s32)(env->t[0]);
-		v[1] = (s32)(a->rA);
-		v[2] = (s32)(a->rB);
+		v[1] = (s32)(a->ra);
+		v[2] = (s32)(a->rb);
 		buf[4] = abt_enc_add(v[0], v[1], v[2]);
 	} else {
 		/* 438: else              mr   t0, rB */
 		v[0] = (s32)(env->t[0]);
-		v[1] = (s32)(a->rB);
+		v[1] = (s32)(a->rb);
 		buf[4] = abt_enc_mr(v[0], v[1]);
 	}
 	/* 439: lis     t1, $lo@ha */
@@ -893,13 +893,13 @@ int abt_tmpl_mirror(const struct abt_emit_env *env,
 	if (((a->flags & ABT_ACCESS_INDEXED) != 0)) {
 		/* 449: if (indexed) access rA = 0, rB = t0 */
 		acc = *a;
-		acc.rA = 0x0u;
-		acc.rB = env->t[0];
+		acc.ra = 0x0u;
+		acc.rb = env->t[0];
 		buf[14] = abt_access_encode(&acc);
 	} else {
 		/* 450: else         access rA = t0, d = 0 */
 		acc = *a;
-		acc.rA = env->t[0];
+		acc.ra = env->t[0];
 		acc.d = 0x0u;
 		buf[14] = abt_access_encode(&acc);
 	}

@@ -413,9 +413,9 @@ struct abt_access_insn {
 	u16 form;		/* enum abt_access_id */
 	u8 len;			/* bytes accessed */
 	u8 flags;		/* ABT_ACCESS_STORE, ... */
-	u32 rA;
-	u32 rB;
-	u32 rT;
+	u32 ra;
+	u32 rb;
+	u32 rt;
 	s32 d;
 };
 

@@ -20,6 +20,24 @@ int helper_count(void);
 const char *helper_name(int i, int *nargs);
 uint32_t rulesc_field_value(const struct field *f, uint32_t w);
 
+/*
+ * The C member of struct abt_access_insn for a field: its name in lower
+ * case (the rule files' rA, rT read as ra, rt in kernel-style C).
+ */
+static const char *member(const char *field)
+{
+	static char buf[4][64];
+	static int k;
+	char *b = buf[k++ & 3];
+	size_t i;
+
+	for (i = 0; field[i] && i < sizeof(buf[0]) - 1; i++)
+		b[i] = field[i] >= 'A' && field[i] <= 'Z' ?
+		       field[i] - 'A' + 'a' : field[i];
+	b[i] = 0;
+	return b;
+}
+
 static FILE *out;
 static const char *aflag_macro(int i);
 
@@ -102,7 +120,7 @@ static void pexpr(const struct expr *e, enum ctx cx)
 		switch (e->sym) {
 		case SYM_FIELD:
 			p(cx == CX_EMIT ? "f->%s" : cx == CX_TMPL ? "a->%s" :
-			  "f.%s", e->name);
+			  "f.%s", cx == CX_TMPL ? member(e->name) : e->name);
 			break;
 		case SYM_CONST:
 			p("0x%llxu /* %s */",
@@ -340,7 +358,7 @@ static void gen_header_access(void)
 	for (int i = 0; i < prog.nfields; i++)
 		if (prog.fields[i].in_access)
 			p("\t%s %s;\n", prog.fields[i].is_signed ? "s32" : "u32",
-			  prog.fields[i].name);
+			  member(prog.fields[i].name));
 	p("};\n\n"
 	  "struct abt_access_info {\n\tconst char *name;\n\tconst char *file;\n"
 	  "\tu16 line;\n\tu8 len;\n\tu8 flags;\n};\n"
@@ -634,10 +652,10 @@ static void access_accept(const struct rule *r, int ind)
 			continue;
 		indent(ind + 1);
 		if (!rule_has_field(r, i)) {
-			p("a->%s = 0;\n", f->name);
+			p("a->%s = 0;\n", member(f->name));
 			continue;
 		}
-		snprintf(dst, sizeof(dst), "a->%s", f->name);
+		snprintf(dst, sizeof(dst), "a->%s", member(f->name));
 		field_extract(f, dst, ind + 1);
 	}
 	indent(ind + 1);
@@ -943,7 +961,7 @@ static void gen_decode_access(void)
 
 			if (f->width != 5)
 				continue;
-			p("%s1u << a->%s", first ? "" : " | ", f->name);
+			p("%s1u << a->%s", first ? "" : " | ", member(f->name));
 			first = 0;
 		}
 		p("%s;\n", first ? "0" : "");
@@ -1035,7 +1053,7 @@ static void gen_access_word(const struct asm_line *a, int ind)
 
 		if (f->width == 5 || expr_is_const(e->a)) {
 			indent(ind);
-			p("acc.%s = ", e->name);
+			p("acc.%s = ", member(e->name));
 			pexpr(e->a, emit_cx);
 			p(";\n");
 			continue;
@@ -1050,7 +1068,7 @@ static void gen_access_word(const struct asm_line *a, int ind)
 		indent(ind + 1);
 		p("return -ABT_ERANGE;\n");
 		indent(ind);
-		p("acc.%s = v[0];\n", e->name);
+		p("acc.%s = v[0];\n", member(e->name));
 	}
 	indent(ind);
 	p("buf[%d] = abt_access_encode(&acc);\n", a->word);
@@ -1217,7 +1235,7 @@ static void gen_emit_access(void)
 			const struct field *f = &prog.fields[r->fields[k]];
 			char val[64];
 
-			snprintf(val, sizeof(val), "a->%s", f->name);
+			snprintf(val, sizeof(val), "a->%s", member(f->name));
 			field_place_expr(f, val);
 		}
 		p(";\n}\n\n");

@@ -141,11 +141,11 @@ int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32])
 	if (!s || !s->mirror || !abt_ls_decode(s->orig, &l))
 		return -ABT_ENOENT;
 	m = &rt->mirrors[s->mirror - 1];
-	ea = (l.rA ? gpr[l.rA] : 0) +
-	     (l.flags & ABT_ACCESS_INDEXED ? gpr[l.rB] : (u32)l.d);
+	ea = (l.ra ? gpr[l.ra] : 0) +
+	     (l.flags & ABT_ACCESS_INDEXED ? gpr[l.rb] : (u32)l.d);
 	if (l.flags & ABT_ACCESS_STORE) {
 		for (i = 0; i < l.len; i++)
-			b[i] = gpr[l.rT] >> (8 * (l.flags & ABT_ACCESS_REVERSED ? i : l.len - 1 - i));
+			b[i] = gpr[l.rt] >> (8 * (l.flags & ABT_ACCESS_REVERSED ? i : l.len - 1 - i));
 		if (ea - m->ea <= m->size - l.len)
 			return rt->ops->write(rt->port, m->mirror_ea +
 					      (ea - m->ea), b, l.len) ?
@@ -174,6 +174,6 @@ int abt_mirror_step(struct abt_rt *rt, u32 pc, u32 gpr[32])
 		v |= (u32)b[i] << (8 * (l.flags & ABT_ACCESS_REVERSED ? i : l.len - 1 - i));
 	if (l.flags & ABT_ACCESS_ALGEBRAIC)
 		v = (u32)(s32)(s16)v;
-	gpr[l.rT] = v;
+	gpr[l.rt] = v;
 	return 0;
 }

@@ -87,8 +87,8 @@ static void expect_ops(const struct abt_access_insn *a, char *out, size_t n)
 	char d[32];
 
 	if (a->flags & ABT_ACCESS_INDEXED) {
-		snprintf(out, n, "r%u, %s%u, r%u", a->rT, a->rA ? "r" : "",
-			 a->rA, a->rB);
+		snprintf(out, n, "r%u, %s%u, r%u", a->rt, a->ra ? "r" : "",
+			 a->ra, a->rb);
 		return;
 	}
 	if (a->d < -9)
@@ -97,7 +97,7 @@ static void expect_ops(const struct abt_access_insn *a, char *out, size_t n)
 		snprintf(d, sizeof(d), "-%d", -a->d);
 	else
 		snprintf(d, sizeof(d), a->d > 9 ? "0x%x" : "%d", a->d);
-	snprintf(out, n, "r%u, %s(%s%u)", a->rT, d, a->rA ? "r" : "", a->rA);
+	snprintf(out, n, "r%u, %s(%s%u)", a->rt, d, a->ra ? "r" : "", a->ra);
 }
 
 /* Flags and length as the mnemonic spells them: st..., ...u[x], ...a...,
@@ -138,8 +138,8 @@ static void check_word(u32 w, const struct abt_access_insn *a)
 		fail_msg("%08x %s: len %u flags %#x, the mnemonic says %u %#x", w,
 			 mn, a->len, a->flags, len, flags);
 	assert_int_equal(abt_access_encode(a), w);
-	assert_int_equal(abt_access_gprs(a), 1u << a->rT | 1u << a->rA |
-			 (a->flags & ABT_ACCESS_INDEXED ? 1u << a->rB : 0));
+	assert_int_equal(abt_access_gprs(a), 1u << a->rt | 1u << a->ra |
+			 (a->flags & ABT_ACCESS_INDEXED ? 1u << a->rb : 0));
 }
 
 /* 1. every KVM form, random fields */
@@ -160,18 +160,18 @@ static void test_forms(void **state)
 			u32 w;
 
 			in.form = f;
-			in.rT = rnd() & 31;
-			in.rA = k < 8 ? 0 : rnd() & 31;	/* rA 0 */
+			in.rt = rnd() & 31;
+			in.ra = k < 8 ? 0 : rnd() & 31;	/* rA 0 */
 			if (abt_accesses[f].flags & ABT_ACCESS_INDEXED)
-				in.rB = rnd() & 31;
+				in.rb = rnd() & 31;
 			else
 				in.d = (s16)rnd();
 			w = abt_access_encode(&in);
 			assert_int_equal(abt_access_decode(w, &out), f);
 			assert_int_equal(out.form, f);
-			assert_int_equal(out.rT, in.rT);
-			assert_int_equal(out.rA, in.rA);
-			assert_int_equal(out.rB, in.rB);
+			assert_int_equal(out.rt, in.rt);
+			assert_int_equal(out.ra, in.ra);
+			assert_int_equal(out.rb, in.rb);
 			assert_int_equal(out.d, in.d);
 			check_word(w, &out);
 		}
@@ -367,9 +367,9 @@ static void test_mirror_template(void **state)
 				struct abt_access_insn a = { 0 };
 
 				a.form = f;
-				a.rT = rnd() & 31;
-				a.rA = k < 4 ? 0 : rnd() & 31;
-				a.rB = abt_accesses[f].flags & ABT_ACCESS_INDEXED ?
+				a.rt = rnd() & 31;
+				a.ra = k < 4 ? 0 : rnd() & 31;
+				a.rb = abt_accesses[f].flags & ABT_ACCESS_INDEXED ?
 				       rnd() & 31 : 0;
 				a.d = abt_accesses[f].flags & ABT_ACCESS_INDEXED ?
 				      0 : (s16)rnd();
