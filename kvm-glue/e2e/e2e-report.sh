@@ -202,7 +202,7 @@ KEYS
 	fi
 	st=$(run_of steal)
 	if [ -n "$st" ]; then
-		printf '\nTC placement by stealing (`steal`, one run): abt as in `abt.1` but with no TC region (`abt_tc_size=0`); `kvm.abt_steal` names the whole pages of the guest'"'"'s `__ex_table` (`%s`), the only place stubs can go. Linux maps them writable until the end of boot, so sites that need a stub wait for that (`notc_retries`).\n\n' \
+		printf '\nTC placement by stealing (`steal`, one run): abt as in `abt.1` but with no TC region (no `abt-vmm --abt-tc`); its steal range (`abt-vmm --abt-steal`) names the whole pages of the guest'"'"'s `__ex_table` (`%s`), the only place stubs can go. Linux maps them writable until the end of boot, so sites that need a stub wait for that (`notc_retries`).\n\n' \
 			"$(fact "$st" steal_arg)"
 		printf '| | abt.1 | %s |\n|---|---:|---:|\n' "$st"
 		while IFS='|' read -r lab key; do
