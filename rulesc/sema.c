@@ -897,6 +897,11 @@ static void emit_block(struct rule *r)
 
 		if (!a->isa || !(a->isa->flags & I_BRANCH))
 			continue;
+		if (!a->nops) {
+			/* already reported (operand count): no edge */
+			a->target = -2;
+			continue;
+		}
 		t = a->ops[a->nops - 1];
 		if (t->sym == SYM_EXIT || t->sym == SYM_ENV) {
 			a->target = t->sym == SYM_EXIT ? -1 : -3;
