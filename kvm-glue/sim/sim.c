@@ -907,10 +907,11 @@ static int handle_fault(struct sim *s)
 
 	if ((s->fault_type != UC_MEM_READ_PROT && !write) || !s->rt)
 		goto fault;
-	for (i = 0; i < len && i < sizeof(buf); i++)	/* big-endian */
+	/* wider than the hook's 8-byte value (dcbz, stmw): bytes unknown
+	 * (no shift past 64 bits); a load is shown the guest view by
+	 * step_with anyway */
+	for (i = 0; len <= sizeof(buf) && i < len; i++)	/* big-endian */
 		buf[i] = s->fault_value >> (8 * (len - 1 - i));
-	/* wider than the hook's value (dcbz, stmw): bytes unknown; a load
-	 * is shown the guest view by step_with anyway */
 	act = abt_dsi(s->rt, pc, ea, len, write,
 		      len <= sizeof(buf) && !s->fault_multi ? buf : NULL);
 	if (act < 0)
