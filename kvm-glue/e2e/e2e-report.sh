@@ -70,8 +70,10 @@ tr -d '\r' < "$log" | awk '
 	/^KVM debugfs counters/ { timing = 0; counters = 1; next }
 	counters && /^  [a-z_]+ +[0-9]+$/ { print run, "kvm:" $1, $2; next }
 	/^abt \(/ { counters = 0; abt = 1; next }
+	/^KVM stats \(KVM_GET_STATS_FD/ { counters = 0; abt = 0; kstat = 1; next }
+	kstat && /^  abt_[a-z_]+ +[0-9]+$/ { print run, "kstat:" $1, $2; next }
 	abt && /^[a-z_.0-9]+ [0-9a-fx]+$/ { print run, "abt:" $1, $2; next }
-	/^ABT-E2E|^== abt-vmm/ { timing = 0; counters = 0; abt = 0 }
+	/^ABT-E2E|^== abt-vmm/ { timing = 0; counters = 0; abt = 0; kstat = 0 }
 ' > "$tmp/facts"
 
 # Runs are CONFIG.N (repetition N of CONFIG; `count` runs once). Timed
@@ -251,6 +253,17 @@ if grep -q '^cap-check status' "$tmp/facts"; then
 		printf 'Every abt run is configured through `KVM_CAP_PPC_ABT` (`abt-vmm --abt-profile`), with the profile blob `rulesc --profile-blob` compiled by `make e2e` after the level-1 kernel was built; the kernel'"'"'s module parameters name no profile. The `cap-check` run first tries, on its VM, each configuration KVM must refuse (`abt-vmm --abt-cap-check`), then enables the real one and runs the workload:\n\n'
 		tr -d '\r' < "$log" | awk '/ABT-E2E-RUN name=cap-check$/ { on = 1; next } /ABT-E2E-END name=cap-check / { on = 0 }
 			on && /^abt-cap-check: / { sub(/^abt-cap-check: */, ""); print "- " $0 }'
+		if [ "$(fact abt.1 kstat:abt_sites)" != - ]; then
+			printf '\nabt'"'"'s VM statistics in `abt.1`, read by abt-vmm through `KVM_GET_STATS_FD` (debugfs `kvm/<vm>/abt` beside them):\n\n| statistic | KVM_GET_STATS_FD | debugfs |\n|---|---:|---:|\n'
+			printf '| `abt_sites` | %s | %s |\n' "$(fact abt.1 kstat:abt_sites)" "$(fact abt.1 abt:sites)"
+			printf '| `abt_translations` | %s | %s |\n' "$(fact abt.1 kstat:abt_translations)" \
+				"$(( $(fact abt.1 abt:translations_inplace) + $(fact abt.1 abt:translations_branch) + $(fact abt.1 abt:translations_cluster) ))"
+			printf '| `abt_untranslations` | %s | %s |\n' "$(fact abt.1 kstat:abt_untranslations)" "$(fact abt.1 abt:untranslations)"
+			printf '| `abt_recoveries` | %s | %s |\n' "$(fact abt.1 kstat:abt_recoveries)" "$(fact abt.1 abt:recoveries)"
+			printf '| `abt_dsi_handled` | %s | |\n' "$(fact abt.1 kstat:abt_dsi_handled)"
+			printf '| `abt_tc_leaves` | %s | %s |\n' "$(fact abt.1 kstat:abt_tc_leaves)" "$(fact abt.1 abt:tc_leaves)"
+			printf '| `abt_tc_kicks` | %s | %s |\n' "$(fact abt.1 kstat:abt_tc_kicks)" "$(fact abt.1 abt:tc_kicks)"
+		fi
 	} >> "$tmp/mem.md"
 fi
 # smp2-busybox.N: a guest the project did not write on two vcpus, abt on.

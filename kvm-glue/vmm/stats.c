@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +69,45 @@ static void print_debugfs_counters(const char *dir)
 	closedir(d);
 }
 
+/*
+ * abt's VM statistics as KVM publishes them (KVM_GET_STATS_FD, binary
+ * stats of Documentation/virt/kvm/api.rst): every VM descriptor whose name
+ * starts with abt_, one "  name value" line each.
+ */
+static void print_stats_fd(struct vmm *v)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dlen;
+	int fd, shown = 0;
+
+	fd = ioctl(v->vm_fd, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.name_size > 256) {
+		close(fd);
+		return;
+	}
+	dlen = sizeof(*d) + h.name_size;
+	d = malloc(dlen);
+	for (uint32_t i = 0; d && i < h.num_desc; i++) {
+		uint64_t val;
+
+		if (pread(fd, d, dlen, h.desc_offset + i * dlen) != (ssize_t)dlen)
+			break;
+		d->name[h.name_size - 1] = 0;
+		if (strncmp(d->name, "abt_", 4) || d->size != 1 ||
+		    pread(fd, &val, sizeof(val), h.data_offset + d->offset) !=
+		    sizeof(val))
+			continue;
+		if (!shown++)
+			printf("KVM stats (KVM_GET_STATS_FD, VM):\n");
+		printf("  %-28s %" PRIu64 "\n", d->name, val);
+	}
+	free(d);
+	close(fd);
+}
+
 void print_stats(struct vmm *v)
 {
 	/* integer arithmetic only: no FP in a -msoft-float static binary */
@@ -121,5 +162,6 @@ void print_stats(struct vmm *v)
 		printf("abt (%s):\n", path);
 		copy_file(path);
 	}
+	print_stats_fd(v);
 	fflush(stdout);
 }
