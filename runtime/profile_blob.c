@@ -9,11 +9,6 @@
  */
 #include "internal.h"
 
-static u32 get32(const u8 *b)
-{
-	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
-}
-
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()), bit by bit: blobs
  * are small and parsed once per VM. */
 static u32 crc32_ieee(const u8 *b, u32 n)
@@ -94,11 +89,11 @@ int abt_profile_parse(const void *blob, u32 len, struct abt_profile_buf *out,
 
 	if (!b || !out)
 		return bad(why, "no blob");
-	if (len < ABT_BLOB_HDR_LEN || get32(b) != ABT_BLOB_MAGIC)
+	if (len < ABT_BLOB_HDR_LEN || abt_be32(b) != ABT_BLOB_MAGIC)
 		return bad(why, "not a profile blob (no ABTB header)");
 	if ((u32)(b[4] << 8 | b[5]) != ABT_BLOB_VERSION)
 		return bad(why, "unknown blob version");
-	total = get32(b + 8);
+	total = abt_be32(b + 8);
 	if ((u32)(b[6] << 8 | b[7]) != ABT_BLOB_HDR_LEN ||
 	    total > ABT_BLOB_MAX_LEN ||
 	    total < ABT_BLOB_HDR_LEN + ABT_BLOB_OFF_VAR)
@@ -106,10 +101,10 @@ int abt_profile_parse(const void *blob, u32 len, struct abt_profile_buf *out,
 	if (len != total)
 		return bad(why, "blob length differs from its header (truncated?)");
 	body = b + ABT_BLOB_HDR_LEN;
-	if (crc32_ieee(body, total - ABT_BLOB_HDR_LEN) != get32(b + 12))
+	if (crc32_ieee(body, total - ABT_BLOB_HDR_LEN) != abt_be32(b + 12))
 		return bad(why, "bad checksum");
-	nslots = get32(body + ABT_BLOB_OFF_NSLOTS);
-	nrules = get32(body + ABT_BLOB_OFF_NRULES);
+	nslots = abt_be32(body + ABT_BLOB_OFF_NSLOTS);
+	nrules = abt_be32(body + ABT_BLOB_OFF_NRULES);
 	if (nslots > ABT_BLOB_SLOTS_MAX || nrules > ABT_BLOB_RULES_MAX ||
 	    total != ABT_BLOB_HDR_LEN + ABT_BLOB_OFF_VAR +
 		     (nslots + nrules) * ABT_BLOB_ENTRY_LEN)
@@ -130,7 +125,7 @@ int abt_profile_parse(const void *blob, u32 len, struct abt_profile_buf *out,
 		return bad(why, "layout unknown to this host");
 	for (i = 0; i < ABT_SLOT_COUNT; i++) {
 		e = entry_of(slots, nslots, abt_slot_names[i]);
-		if ((e ? get32(e + ABT_BLOB_NAME_LEN) : 0xffffu) != ly->off[i])
+		if ((e ? abt_be32(e + ABT_BLOB_NAME_LEN) : 0xffffu) != ly->off[i])
 			return bad(why, "layout offsets differ from this host's (other rule files?)");
 	}
 	for (i = 0, e = slots; i < nslots; i++, e += ABT_BLOB_ENTRY_LEN) {
@@ -139,7 +134,7 @@ int abt_profile_parse(const void *blob, u32 len, struct abt_profile_buf *out,
 		for (s = 0; s < ABT_SLOT_COUNT; s++)
 			if (name_eq(e, abt_slot_names[s]))
 				break;
-		if (s == ABT_SLOT_COUNT && get32(e + ABT_BLOB_NAME_LEN) != 0xffffu)
+		if (s == ABT_SLOT_COUNT && abt_be32(e + ABT_BLOB_NAME_LEN) != 0xffffu)
 			return bad(why, "layout slot unknown to this host");
 	}
 
@@ -149,27 +144,27 @@ int abt_profile_parse(const void *blob, u32 len, struct abt_profile_buf *out,
 		out->name[i] = (char)body[ABT_BLOB_OFF_NAME + i];
 	out->prof.name = out->name;
 	out->prof.layout = ly;
-	out->prof.magic_ea = get32(body + ABT_BLOB_OFF_MAGIC_EA);
-	out->prof.threshold = get32(body + ABT_BLOB_OFF_THRESHOLD);
-	out->prof.decay = get32(body + ABT_BLOB_OFF_DECAY);
-	out->prof.cluster_max = get32(body + ABT_BLOB_OFF_CLUSTER);
+	out->prof.magic_ea = abt_be32(body + ABT_BLOB_OFF_MAGIC_EA);
+	out->prof.threshold = abt_be32(body + ABT_BLOB_OFF_THRESHOLD);
+	out->prof.decay = abt_be32(body + ABT_BLOB_OFF_DECAY);
+	out->prof.cluster_max = abt_be32(body + ABT_BLOB_OFF_CLUSTER);
 	if (out->prof.cluster_max < 1 ||
 	    out->prof.cluster_max > ABT_MAX_MEMBERS)
 		return bad(why, "cluster_max out of range (1..8)");
-	ntc = get32(body + ABT_BLOB_OFF_NTC);
+	ntc = abt_be32(body + ABT_BLOB_OFF_NTC);
 	if (ntc > ABT_BLOB_TC_MAX)
 		return bad(why, "more than 4 TC regions");
 	out->prof.ntc = ntc;
 	for (i = 0; i < ABT_BLOB_TC_MAX; i++) {
 		out->prof.tc[i].base = i < ntc ?
-			get32(body + ABT_BLOB_OFF_TC + 8 * i) : 0;
+			abt_be32(body + ABT_BLOB_OFF_TC + 8 * i) : 0;
 		out->prof.tc[i].size = i < ntc ?
-			get32(body + ABT_BLOB_OFF_TC + 8 * i + 4) : 0;
+			abt_be32(body + ABT_BLOB_OFF_TC + 8 * i + 4) : 0;
 	}
 
 	/* rules by name: unknown ones refused, missing ones trap */
 	for (i = 0, e = rules; i < nrules; i++, e += ABT_BLOB_ENTRY_LEN) {
-		u32 r, on = get32(e + ABT_BLOB_NAME_LEN);
+		u32 r, on = abt_be32(e + ABT_BLOB_NAME_LEN);
 
 		for (r = 1; r < ABT_RULE_COUNT; r++)	/* 0: "none" */
 			if (name_eq(e, abt_rules[r].name))

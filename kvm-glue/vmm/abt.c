@@ -108,17 +108,9 @@ static uint32_t crc32_ieee(const uint8_t *b, uint32_t n)
 	return ~c;
 }
 
-static void put32(uint8_t *b, uint32_t w)
-{
-	b[0] = w >> 24;
-	b[1] = w >> 16;
-	b[2] = w >> 8;
-	b[3] = w;
-}
-
 static void reseal(uint8_t *b, uint32_t len)
 {
-	put32(b + 12, crc32_ieee(b + BLOB_HDR, len - BLOB_HDR));
+	put_be32(b + 12, crc32_ieee(b + BLOB_HDR, len - BLOB_HDR));
 }
 
 /* One configuration KVM must refuse with -EINVAL; 0 if it did. */
@@ -158,7 +150,7 @@ static int cap_check_before(struct vmm *v)
 	CASE("blob of another version", 0, b[5] = 2);
 	CASE("blob with a bad checksum", 0, b[BLOB_HDR + 70] ^= 1);
 	CASE("magic page out of d(0) reach", 0,
-	     (put32(b + BLOB_MAGIC_EA, 0x10000000u), reseal(b, len)));
+	     (put_be32(b + BLOB_MAGIC_EA, 0x10000000u), reseal(b, len)));
 	CASE("config version 2", 0, c.version = 2);
 	CASE("unknown flag", 0, c.flags |= 0x8);
 	CASE("reserved field set", 0, c.reserved[3] = 1);
